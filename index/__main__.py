@@ -1,0 +1,45 @@
+"""CLI: python -m index build [PATH ...] [--index-dir DIR] [--prune]."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import Indexer, KeywordIndex, NewsqaError, Settings, Store, keyword_folder, load_embedder
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, build the index, print the summary; errors become a message and exit 1."""
+    parser = argparse.ArgumentParser(prog="python -m index", description="Build or update the newsqa index.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    build = sub.add_parser("build", help="index files and folders (default: the seeds)")
+    build.add_argument("paths", nargs="*", type=Path, help="files or folders (txt, md, html, json, jsonl)")
+    build.add_argument("--index-dir", type=Path, help="index folder (env NEWSQA_INDEX_DIR)")
+    build.add_argument("--prune", action="store_true", help="remove articles whose files are gone")
+    build.add_argument("--json", action="store_true", help="print the report as JSON")
+    args = parser.parse_args(argv)
+    settings = Settings.from_env(index_dir=args.index_dir)
+    try:
+        report = build_index(settings, args.paths or [SEEDS], prune=args.prune, progress=not args.json)
+    except NewsqaError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(report.to_dict(), indent=2) if args.json else report.summary())
+    return 0
+
+
+def build_index(settings: Settings, paths: list[Path], prune: bool = False, progress: bool = False):
+    """Open or create the store, index the paths, refresh the keyword index."""
+    store = Store.open(settings, create=True)
+    embedder = load_embedder(settings.embed_model, settings.embed_batch)
+    report = Indexer(settings, store, embedder).build(paths, prune=prune, progress=progress)
+    KeywordIndex(store, keyword_folder(settings), settings.keyword_refresh_seconds)
+    return report
+
+
+if __name__ == "__main__":
+    sys.exit(main())

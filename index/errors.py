@@ -1,0 +1,25 @@
+"""Domain errors. They become messages only at the boundaries (CLI, REST, UI)."""
+
+
+class NewsqaError(Exception):
+    """Base class of every error the product raises on purpose."""
+
+
+class InvalidQuestion(NewsqaError):
+    """The question is empty, too long or otherwise unusable."""
+
+
+class UnsupportedFile(NewsqaError):
+    """A file type, size or content the product cannot ingest."""
+
+
+class IndexUnavailable(NewsqaError):
+    """The index is missing, unreadable, read-only or from an incompatible version."""
+
+
+class ArticleNotFound(NewsqaError):
+    """No article with that id is in the index."""
+
+
+class GeneratorError(NewsqaError):
+    """The optional LLM backend failed, timed out or is not installed."""

@@ -1,0 +1,218 @@
+"""Incremental, idempotent, crash-safe indexing of article files into the store."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .articles import Article, Passage
+from .chunking import passage_spans
+from .embedding import Embedder
+from .readers import Skip, find_files, read_file
+from .settings import Settings
+from .store import Store, StoredArticle
+
+Progress = Callable[[int, int], None]
+BATCH_PASSAGES = 256
+
+
+@dataclass
+class IndexReport:
+    """What a build did: counts of articles added / updated / unchanged / removed, and each skip."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    passages: int = 0
+    skipped: list[Skip] = field(default_factory=list)
+    article_ids: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        """JSON-ready form."""
+        return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
+                "removed": self.removed, "passages": self.passages, "seconds": round(self.seconds, 2),
+                "article_ids": self.article_ids,
+                "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped]}
+
+    def summary(self) -> str:
+        """A human summary, one line per skip."""
+        head = (f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
+                f"removed {self.removed}, skipped {len(self.skipped)} "
+                f"({self.passages} passages embedded, {self.seconds:.1f} s)")
+        return "\n".join([head] + [f"  skipped {s.path}: {s.reason}" for s in self.skipped])
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """An article read and chunked, waiting to be embedded and committed."""
+
+    article: Article
+    passages: list[Passage]
+    embed_texts: list[str]
+    file_hash: str
+    file_articles: int
+    replaces: bool = False
+
+
+class Indexer:
+    """Reads files, chunks and embeds new or changed articles, commits them one by one."""
+
+    def __init__(self, settings: Settings, store: Store, embedder: Embedder):
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+
+    def build(self, paths: Iterable[Path], prune: bool = False, progress: bool | Progress = False,
+              labels: dict[Path, str] | None = None) -> IndexReport:
+        """Index files and folders; with prune, remove articles whose files are gone."""
+        started = time.perf_counter()
+        report = IndexReport()
+        files, report.skipped = find_files([Path(p) for p in paths])
+        stored = self.store.articles()
+        self.store.remove_orphans(set(stored))
+        by_path: dict[str, list[StoredArticle]] = defaultdict(list)
+        for article in stored.values():
+            by_path[article.path].append(article)
+        pending, replaced = self._read_all(files, by_path, stored, report, labels or {})
+        self._commit_all(pending, report, progress)
+        for article_id in replaced:
+            self.store.remove_article(article_id)
+        if prune:
+            report.removed += self._prune(by_path)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _read_all(self, files: list[Path], by_path: dict, stored: dict, report: IndexReport,
+                  labels: dict[Path, str]) -> tuple[list[_Pending], list[str]]:
+        """Read changed files, count unchanged ones; return what to index and the ids of articles
+        that changed files no longer hold (removed after the new ones are committed)."""
+        pending: list[_Pending] = []
+        replaced_ids: list[str] = []
+        claimed: set[str] = set()
+        for path in files:
+            key = labels.get(path) or str(path.resolve())
+            data_hash = _file_hash(path)
+            before = by_path.get(key, [])
+            if data_hash and before and all(a.file_hash == data_hash for a in before) \
+                    and len(before) == before[0].file_articles:
+                report.unchanged += len(before)
+                report.article_ids.extend(a.id for a in before)
+                continue
+            result = read_file(path, self.settings.max_upload_bytes, label=key)
+            report.skipped.extend(result.skipped)
+            new = len(pending)
+            keep = self._plan_file(result.articles, key, data_hash, stored, claimed, report, pending)
+            gone = [old for old in before if old.id not in keep] if keep else []
+            replaced = min(len(gone), len(pending) - new)
+            pending[new:new + replaced] = [replace(p, replaces=True) for p in pending[new:new + replaced]]
+            report.removed += len(gone) - replaced
+            replaced_ids.extend(old.id for old in gone)
+        return pending, replaced_ids
+
+    def _plan_file(self, articles: list[Article], key: str, data_hash: str, stored: dict,
+                   claimed: set[str], report: IndexReport, pending: list[_Pending]) -> set[str]:
+        """Decide per article: unchanged, duplicate (skipped) or to be indexed; returns the ids kept."""
+        keep: set[str] = set()
+        mine = [a for a in articles if not (a.id in claimed or
+                                             (a.id in stored and stored[a.id].path != key))]
+        for article in articles:
+            if article not in mine:
+                where = stored[article.id].path if article.id in stored else "this run"
+                report.skipped.append(Skip(f"{key}: {article.title}", f"duplicate of an article already in {where}"))
+        for article in mine:
+            claimed.add(article.id)
+            keep.add(article.id)
+            report.article_ids.append(article.id)
+            if article.id in stored:
+                self.store.set_file_hash(article.id, data_hash, len(mine))
+                report.unchanged += 1
+            else:
+                pending.append(self._chunk(replace(article, path=key), data_hash, len(mine)))
+        return keep
+
+    def _chunk(self, article: Article, file_hash: str, file_articles: int) -> _Pending:
+        """Split an article into passages sized so the model sees the header and the whole passage."""
+        header = embed_header(article)
+        budget = min(self.settings.passage_tokens,
+                     self.embedder.max_tokens - self.embedder.count_tokens([header])[0] - 2)
+        overlap = min(self.settings.overlap_tokens, budget // 2)
+        spans = passage_spans(article.text, self.embedder.count_tokens, max(budget, 32), overlap)
+        passages = [Passage(id=f"{article.id}-{n:04d}", article_id=article.id, text=article.text[s.start:s.end],
+                            start=s.start, end=s.end, title=article.title, source=article.source,
+                            date=article.date, url=article.url, path=article.path)
+                    for n, s in enumerate(spans)]
+        return _Pending(article, passages, [f"{header}\n{p.text}" for p in passages], file_hash, file_articles)
+
+    def _commit_all(self, pending: list[_Pending], report: IndexReport, progress: bool | Progress) -> None:
+        """Embed in batches across articles, then commit each article (the unit of atomicity)."""
+        total = sum(len(p.passages) for p in pending)
+        bar = _progress_bar(total) if progress is True else None
+        done = 0
+        for batch in _batches(pending, BATCH_PASSAGES):
+            vectors = self.embedder.embed([t for item in batch for t in item.embed_texts])
+            offset = 0
+            for item in batch:
+                n = len(item.passages)
+                self.store.put_article(item.article, item.passages, vectors[offset:offset + n],
+                                       item.file_hash, item.file_articles)
+                offset += n
+                report.updated += item.replaces
+                report.added += not item.replaces
+                report.passages += n
+            done += offset
+            if bar:
+                bar.update(offset)
+            elif callable(progress):
+                progress(done, total)
+        if bar:
+            bar.close()
+
+    def _prune(self, by_path: dict[str, list[StoredArticle]]) -> int:
+        """Remove articles whose file no longer exists."""
+        removed = 0
+        for path, articles in by_path.items():
+            if path and not Path(path.split("#", 1)[0]).exists():
+                for article in articles:
+                    removed += self.store.remove_article(article.id)
+        return removed
+
+
+def embed_header(article: Article) -> str:
+    """The line embedded before each passage: title, outlet and date."""
+    return " | ".join(x for x in (article.title, article.source, article.date) if x)
+
+
+def _batches(pending: list[_Pending], size: int) -> Iterable[list[_Pending]]:
+    """Group articles so each group has about `size` passages."""
+    batch, count = [], 0
+    for item in pending:
+        batch.append(item)
+        count += len(item.passages)
+        if count >= size:
+            yield batch
+            batch, count = [], 0
+    if batch:
+        yield batch
+
+
+def _file_hash(path: Path) -> str:
+    """sha256 of a file's bytes ('' if unreadable: the reader reports why)."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def _progress_bar(total: int):
+    """A tqdm bar on stderr for long work."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="passage", desc="embedding", file=sys.stderr, disable=total < 64)
+

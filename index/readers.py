@@ -1,0 +1,289 @@
+"""Read article files (txt, md, html, json, jsonl) into Articles; skip what cannot be read, with a reason."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from .articles import Article, make_article
+
+TEXT_TYPES = {".txt", ".md", ".markdown"}
+HTML_TYPES = {".html", ".htm"}
+JSON_TYPES = {".json", ".jsonl", ".ndjson"}
+SUPPORTED = TEXT_TYPES | HTML_TYPES | JSON_TYPES
+
+HEADER_KEYS = {"title": "title", "headline": "title", "source": "source", "outlet": "source",
+               "publisher": "source", "date": "date", "published": "date",
+               "published_at": "date", "url": "url", "link": "url", "author": "author", "by": "author"}
+FIELD_NAMES = {"text": ("body", "text", "content", "article", "maintext"),
+               "title": ("title", "headline"),
+               "source": ("source", "outlet", "publisher", "site_name"),
+               "date": ("published_at", "date", "published", "pubDate", "publish_date", "datetime"),
+               "url": ("url", "link"),
+               "author": ("author", "authors", "byline")}
+_DATE_HEADER = re.compile(r"[ \t]*(?:date|published(?:_at)?)[ \t]*:?[ \t]+"
+                          r"(\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?)"
+                          r"[ \t]*", re.IGNORECASE)
+_KEY_HEADER = re.compile(r"[ \t]*([A-Za-z_]+)[ \t]*:?[ \t]+(\S.*?)[ \t]*$")
+
+
+@dataclass(frozen=True)
+class Skip:
+    """Something that was not indexed, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """The articles read from one file and what in it was skipped."""
+
+    articles: list[Article] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+
+
+def find_files(paths: list[Path]) -> tuple[list[Path], list[Skip]]:
+    """Expand folders into their supported files (sorted); report unsupported or missing ones."""
+    found, skipped = [], []
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                if child.suffix.lower() in SUPPORTED and not child.name.startswith("."):
+                    found.append(child)
+        elif path.is_file():
+            if path.suffix.lower() in SUPPORTED:
+                found.append(path)
+            else:
+                skipped.append(Skip(str(path), f"unsupported file type {path.suffix or '(none)'}"))
+        else:
+            skipped.append(Skip(str(path), "no such file or folder"))
+    return found, skipped
+
+
+def read_file(path: Path, max_bytes: int, label: str | None = None) -> ReadResult:
+    """Read one file; never raises for bad content, reports it as skipped instead."""
+    label = label or str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return ReadResult(skipped=[Skip(label, f"unreadable: {exc.strerror or exc}")])
+    return read_bytes(data, path.suffix.lower(), label, max_bytes)
+
+
+def read_bytes(data: bytes, suffix: str, label: str, max_bytes: int) -> ReadResult:
+    """Parse the bytes of one file of the given type (suffix like '.txt')."""
+    problem = _check_bytes(data, suffix, max_bytes)
+    if problem:
+        return ReadResult(skipped=[Skip(label, problem)])
+    text = data.decode("utf-8-sig")
+    if suffix in HTML_TYPES:
+        return _one(parse_html(text, label), label)
+    if suffix in JSON_TYPES:
+        return parse_json(text, label, lines=suffix != ".json")
+    return _one(parse_text(text, label), label)
+
+
+def _check_bytes(data: bytes, suffix: str, max_bytes: int) -> str | None:
+    """The reason these bytes cannot be an article file, or None."""
+    if suffix not in SUPPORTED:
+        return f"unsupported file type {suffix or '(none)'}; use one of {', '.join(sorted(SUPPORTED))}"
+    if len(data) > max_bytes:
+        return f"file is {len(data) / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit"
+    if not data.strip():
+        return "empty file"
+    if b"\0" in data[:8192]:
+        return "binary file, not text"
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return f"not valid UTF-8 (byte {exc.start}); save the file as UTF-8"
+    return None
+
+
+def _one(article: Article | None, label: str) -> ReadResult:
+    """Wrap a single parsed article, or report that the file held no text."""
+    if article is None:
+        return ReadResult(skipped=[Skip(label, "no article text in file")])
+    return ReadResult(articles=[article])
+
+
+def parse_text(raw: str, path: str) -> Article | None:
+    """A plain-text or Markdown article with optional header lines (`date 2022-12-18`, `title ...`)."""
+    fields, body = split_headers(raw)
+    if not fields.get("title"):
+        heading = re.match(r"\s*#{1,3}\s+(.+)\n", body)
+        if heading:
+            fields["title"] = heading.group(1).strip()
+    body = body.strip()
+    if not body:
+        return None
+    return make_article(body, title=fields.get("title"), source=fields.get("source"),
+                        date=normalize_date(fields.get("date")), url=fields.get("url"),
+                        author=fields.get("author"), path=path)
+
+
+def split_headers(raw: str) -> tuple[dict, str]:
+    """Take header lines (or YAML front matter) off the top; return (fields, body)."""
+    fields: dict[str, str] = {}
+    text = raw.lstrip("\ufeff")
+    front = re.match(r"---\s*\n(.*?)\n---\s*\n", text, re.DOTALL)
+    if front:
+        for line in front.group(1).splitlines():
+            _take_header(line, fields)
+        text = text[front.end():]
+    while text.strip():
+        date = _DATE_HEADER.match(text)
+        if date and "date" not in fields:
+            fields["date"] = date.group(1)
+            text = text[date.end():].lstrip("\n")
+            continue
+        line, _, rest = text.partition("\n")
+        if not line.strip():
+            text = rest
+            continue
+        if not _take_header(line, fields):
+            break
+        text = rest
+    return fields, text
+
+
+def _take_header(line: str, fields: dict) -> bool:
+    """Record a `key value` header line in fields; False if the line is not a header."""
+    match = _KEY_HEADER.match(line)
+    if not match:
+        return False
+    key = HEADER_KEYS.get(match.group(1).lower())
+    if key is None or key in fields:
+        return False
+    if key == "date" and normalize_date(match.group(2)) is None:
+        return False
+    fields[key] = match.group(2).strip().strip('"')
+    return True
+
+
+def parse_html(raw: str, path: str) -> Article | None:
+    """An HTML page: article text from <article>/<main>/<body>, title and date from metadata."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(raw, "html.parser")
+    meta = _html_meta(soup)
+    for tag in soup(["script", "style", "noscript", "nav", "footer", "header", "aside", "form"]):
+        tag.decompose()
+    root = soup.find("article") or soup.find("main") or soup.body or soup
+    blocks = [" ".join(el.get_text(" ").split()) for el in root.find_all(["h1", "h2", "h3", "p", "li", "blockquote"])]
+    blocks = [b for b in blocks if b]
+    body = "\n\n".join(blocks) if blocks else "\n".join(
+        line.strip() for line in root.get_text("\n").splitlines() if line.strip())
+    if not body.strip():
+        return None
+    title = meta.get("title") or (soup.h1.get_text(" ").strip() if soup.h1 else None)
+    return make_article(body, title=title, source=meta.get("source"), date=normalize_date(meta.get("date")),
+                        url=meta.get("url"), author=meta.get("author"), path=path)
+
+
+def _html_meta(soup) -> dict:
+    """Title, outlet, date, url and author from a page's <meta>, <title>, <time> and canonical link."""
+    found: dict[str, str] = {}
+    keys = {"og:title": "title", "twitter:title": "title", "og:site_name": "source",
+            "article:published_time": "date", "date": "date", "pubdate": "date",
+            "publish-date": "date", "dc.date": "date", "og:url": "url", "author": "author",
+            "article:author": "author"}
+    for tag in soup.find_all("meta"):
+        name = (tag.get("property") or tag.get("name") or "").lower()
+        if name in keys and tag.get("content") and keys[name] not in found:
+            found[keys[name]] = tag["content"].strip()
+    if "title" not in found and soup.title and soup.title.string:
+        found["title"] = soup.title.string.strip()
+    time_tag = soup.find("time", attrs={"datetime": True})
+    if "date" not in found and time_tag:
+        found["date"] = time_tag["datetime"]
+    canonical = soup.find("link", rel="canonical")
+    if "url" not in found and canonical and canonical.get("href"):
+        found["url"] = canonical["href"]
+    return found
+
+
+def parse_json(raw: str, path: str, lines: bool) -> ReadResult:
+    """JSON (a record, a list, or {"articles": [...]}) or JSON Lines; bad records are skipped."""
+    if lines:
+        records, skipped = [], []
+        for number, line in enumerate(raw.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                records.append((f"line {number}", json.loads(line)))
+            except json.JSONDecodeError as exc:
+                skipped.append(Skip(f"{path}#line{number}", f"malformed JSON: {exc.msg}"))
+    else:
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            return ReadResult(skipped=[Skip(path, f"malformed JSON at line {exc.lineno}: {exc.msg}")])
+        if isinstance(data, dict):
+            data = next((data[k] for k in ("articles", "data", "records", "items")
+                         if isinstance(data.get(k), list)), [data])
+        if not isinstance(data, list):
+            return ReadResult(skipped=[Skip(path, "JSON is neither a record nor a list of records")])
+        records, skipped = [(f"record {i}", rec) for i, rec in enumerate(data)], []
+    articles = []
+    for where, record in records:
+        article, reason = parse_record(record, path)
+        if article is None:
+            skipped.append(Skip(f"{path}#{where.replace(' ', '')}", reason))
+        else:
+            articles.append(article)
+    return ReadResult(articles=articles, skipped=skipped)
+
+
+def parse_record(record, path: str) -> tuple[Article | None, str]:
+    """One JSON record into an Article, or (None, reason)."""
+    if not isinstance(record, dict):
+        return None, "record is not a JSON object"
+    values = {name: _first(record, keys) for name, keys in FIELD_NAMES.items()}
+    text = values.pop("text")
+    if not isinstance(text, str) or not text.strip():
+        return None, "record has no body text (body, text or content)"
+    author = values["author"]
+    if isinstance(author, list):
+        author = ", ".join(str(a) for a in author)
+    source = values["source"]
+    if isinstance(source, dict):
+        source = source.get("name")
+    return make_article(text.strip(), title=_str(values["title"]), source=_str(source),
+                        date=normalize_date(_str(values["date"])), url=_str(values["url"]),
+                        author=_str(author), path=path), ""
+
+
+def _first(record: dict, keys: tuple[str, ...]):
+    """The first present, non-empty value among keys."""
+    for key in keys:
+        if record.get(key) not in (None, ""):
+            return record[key]
+    return None
+
+
+def _str(value) -> str | None:
+    """Strings stay, None stays, anything else becomes its str()."""
+    return None if value is None else str(value)
+
+
+def normalize_date(value: str | None) -> str | None:
+    """An ISO date (YYYY-MM-DD) from a date string that names a year, or None: never invented."""
+    if not value:
+        return None
+    value = value.strip()
+    iso = re.match(r"(\d{4})-(\d{2})-(\d{2})", value)
+    try:
+        if iso:
+            return datetime(int(iso[1]), int(iso[2]), int(iso[3])).date().isoformat()
+        if not re.search(r"\b(1[89]|20)\d{2}\b", value):
+            return None
+        from dateutil import parser
+
+        return parser.parse(value, fuzzy=False).date().isoformat()
+    except (ValueError, OverflowError):
+        return None

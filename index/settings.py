@@ -1,0 +1,87 @@
+"""The one settings object: read from NEWSQA_* environment variables and overrides, in one place."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the product; see the README's configuration table."""
+
+    index_dir: Path = Path(".newsqa/index")
+    collection: str = "newsqa"
+    embed_model: str = BUNDLED_MODEL
+    rerank_model: str = ""
+    passage_tokens: int = 200
+    overlap_tokens: int = 60
+    embed_batch: int = 32
+    top_k: int = 6
+    chroma_host: str = ""
+    chroma_port: int = 8000
+    chroma_ssl: bool = False
+    chroma_headers: str = ""
+    keyword_refresh_seconds: float = 2.0
+    host: str = "127.0.0.1"
+    port: int = 7860
+    api_token: str = ""
+    ui_auth: str = ""
+    max_question_chars: int = 2000
+    max_upload_mb: float = 20.0
+    llm: str = ""
+    llm_url: str = ""
+    llm_model: str = ""
+    llm_threads: int = 0
+    llm_timeout: float = 60.0
+    llm_max_tokens: int = 256
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> "Settings":
+        """Build settings from NEWSQA_<FIELD> variables, then apply non-None overrides."""
+        env = os.environ if env is None else env
+        values = {}
+        for field in dataclasses.fields(cls):
+            raw = env.get("NEWSQA_" + field.name.upper())
+            if raw is not None and raw != "":
+                values[field.name] = _parse(field.type, raw, field.name)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if "index_dir" in values:
+            values["index_dir"] = Path(values["index_dir"]).expanduser()
+        return cls(**values)
+
+    @property
+    def server_mode(self) -> bool:
+        """True when a Chroma server is configured instead of the embedded on-disk store."""
+        return bool(self.chroma_host)
+
+    @property
+    def max_upload_bytes(self) -> int:
+        """The upload size limit in bytes."""
+        return int(self.max_upload_mb * 1024 * 1024)
+
+    @property
+    def threads(self) -> int:
+        """LLM thread count: the setting, else the machine's cores."""
+        return self.llm_threads or os.cpu_count() or 1
+
+
+def _parse(kind: str, raw: str, name: str):
+    """Convert an environment string to the field's type, with a clear error."""
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind == "bool":
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+        if kind == "Path":
+            return Path(raw)
+        return raw
+    except ValueError as exc:
+        raise ValueError(f"NEWSQA_{name.upper()}={raw!r} is not a valid {kind}") from exc

@@ -1,0 +1,250 @@
+"""Chroma, the one source of truth: an articles collection and a passages collection.
+
+An article is committed when its record is in the articles collection: passages are written first,
+the article record last, so a crash leaves at most passages of an uncommitted article, which readers
+ignore and the next build replaces. A state record carries a generation that changes on every commit,
+so other processes (server mode) know when to refresh what they derive from the store.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import dataclass
+from typing import Iterator, Sequence
+
+import numpy as np
+
+from .articles import Article, Passage
+from .errors import IndexUnavailable
+from .settings import Settings
+
+SCHEMA = 1
+STATE_ID = "__newsqa_state__"
+PAGE = 2000
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """A committed article's metadata as the store holds it (text left out)."""
+
+    id: str
+    title: str
+    source: str | None
+    date: str | None
+    url: str | None
+    author: str | None
+    path: str
+    file_hash: str
+    file_articles: int
+    passages: int
+
+    def to_dict(self) -> dict:
+        """JSON-ready form."""
+        return dict(self.__dict__)
+
+
+def make_client(settings: Settings, create: bool):
+    """An embedded PersistentClient in the index folder, or an HttpClient for a Chroma server."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    try:
+        if settings.server_mode:
+            return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
+                                       ssl=settings.chroma_ssl, headers=_headers(settings.chroma_headers),
+                                       settings=chroma_settings)
+        folder = settings.index_dir / "chroma"
+        if not create and not (folder / "chroma.sqlite3").exists():
+            raise IndexUnavailable(f"No index at {settings.index_dir}: build one with "
+                                   f"`python -m index build PATH --index-dir {settings.index_dir}`")
+        folder.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(folder), settings=chroma_settings)
+    except IndexUnavailable:
+        raise
+    except Exception as exc:
+        where = f"{settings.chroma_host}:{settings.chroma_port}" if settings.server_mode else settings.index_dir
+        raise IndexUnavailable(f"Cannot open the index at {where}: {exc}") from exc
+
+
+def _headers(raw: str) -> dict:
+    """'Name: value; Name2: value2' into a dict (e.g. an Authorization or X-Chroma-Token header)."""
+    pairs = [part.split(":", 1) for part in raw.split(";") if ":" in part]
+    return {k.strip(): v.strip() for k, v in pairs}
+
+
+class Store:
+    """Articles and passages in Chroma, written in an order that survives a crash at any point."""
+
+    def __init__(self, client, name: str, embed_model: str, create: bool = True):
+        self._lock = threading.Lock()
+        self.embed_model = embed_model
+        try:
+            self.articles_col = self._collection(client, f"{name}-articles", create)
+            self.passages_col = self._collection(client, f"{name}-passages", create)
+            self.state_col = self._collection(client, f"{name}-state", create)
+        except IndexUnavailable:
+            raise
+        except Exception as exc:
+            raise IndexUnavailable(f"Cannot open collection {name!r}: {exc}") from exc
+        self._check_compatible()
+
+    @classmethod
+    def open(cls, settings: Settings, create: bool = False) -> "Store":
+        """Open (or create) the store the settings point at."""
+        client = make_client(settings, create)
+        return cls(client, settings.collection, settings.embed_model, create)
+
+    def _collection(self, client, name: str, create: bool):
+        """Get or create one collection in cosine space, never with Chroma's own embedding function."""
+        meta = {"newsqa_schema": SCHEMA, "embed_model": self.embed_model, "hnsw:space": "cosine"}
+        if create:
+            return client.get_or_create_collection(name, embedding_function=None, metadata=meta)
+        try:
+            return client.get_collection(name, embedding_function=None)
+        except Exception as exc:
+            raise IndexUnavailable(f"The index holds no collection {name!r}: build it first "
+                                   f"(`python -m index build`)") from exc
+
+    def _check_compatible(self) -> None:
+        """Refuse an index written by another schema version or with another embedding model."""
+        for col in (self.articles_col, self.passages_col, self.state_col):
+            meta = col.metadata or {}
+            if meta.get("newsqa_schema") != SCHEMA:
+                raise IndexUnavailable(f"The index was written by an incompatible version "
+                                       f"(schema {meta.get('newsqa_schema')!r}, this is {SCHEMA}); "
+                                       f"rebuild it in a new index folder")
+            if meta.get("embed_model") != self.embed_model:
+                raise IndexUnavailable(f"The index was built with the embedding model "
+                                       f"{meta.get('embed_model')!r}, not {self.embed_model!r}; "
+                                       f"use that model or rebuild in a new index folder")
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def generation(self) -> str:
+        """A token that changes whenever an article is committed or removed."""
+        got = self.state_col.get(ids=[STATE_ID], include=["metadatas"])
+        return (got["metadatas"][0] or {}).get("generation", "") if got["ids"] else ""
+
+    def articles(self) -> dict[str, StoredArticle]:
+        """Every committed article's metadata, by id."""
+        found = {}
+        for ids, _, metas in self._pages(self.articles_col, ["metadatas"]):
+            for article_id, meta in zip(ids, metas):
+                found[article_id] = _stored_article(article_id, meta or {})
+        return found
+
+    def article_text(self, article_id: str) -> str | None:
+        """The committed article's text, or None."""
+        got = self.articles_col.get(ids=[article_id], include=["documents"])
+        return got["documents"][0] if got["ids"] else None
+
+    def passages(self) -> Iterator[Passage]:
+        """Every stored passage (committed or not: callers filter by committed article ids)."""
+        for ids, docs, metas in self._pages(self.passages_col, ["documents", "metadatas"]):
+            for pid, doc, meta in zip(ids, docs, metas):
+                yield _passage(pid, doc, meta or {})
+
+    def query(self, vector: np.ndarray, n: int, where: dict | None = None) -> list[tuple[str, float]]:
+        """Nearest passages to a vector: (passage id, cosine similarity), best first."""
+        count = self.passages_col.count()
+        if count == 0:
+            return []
+        got = self.passages_col.query(query_embeddings=[vector.tolist()], n_results=min(n, count),
+                                      where=where, include=["distances"])
+        return [(pid, 1.0 - float(d)) for pid, d in zip(got["ids"][0], got["distances"][0])]
+
+    def _pages(self, col, include: list[str]) -> Iterator[tuple[list, list, list]]:
+        """A collection's records, page by page."""
+        offset = 0
+        while True:
+            got = col.get(include=include, limit=PAGE, offset=offset)
+            if not got["ids"]:
+                return
+            docs = got.get("documents") or [None] * len(got["ids"])
+            metas = got.get("metadatas") or [None] * len(got["ids"])
+            yield got["ids"], docs, metas
+            offset += len(got["ids"])
+
+    # --- writing -----------------------------------------------------------------------------
+
+    def put_article(self, article: Article, passages: Sequence[Passage], vectors: np.ndarray,
+                    file_hash: str, file_articles: int = 1) -> None:
+        """Write an article: stale passages out, passages in, then the article record (the commit)."""
+        with self._lock:
+            self._delete_passages(article.id)
+            for i in range(0, len(passages), PAGE):
+                batch = passages[i:i + PAGE]
+                self.passages_col.add(ids=[p.id for p in batch], documents=[p.text for p in batch],
+                                      embeddings=vectors[i:i + PAGE].tolist(),
+                                      metadatas=[_passage_meta(p, n) for n, p in enumerate(batch, i)])
+            mean = vectors.mean(axis=0) if len(vectors) else np.ones(vectors.shape[1], dtype=np.float32)
+            mean = mean / (np.linalg.norm(mean) or 1.0)
+            meta = _clean({**article.metadata(), "file_hash": file_hash, "file_articles": file_articles,
+                           "passages": len(passages)})
+            meta.pop("id")
+            self.articles_col.upsert(ids=[article.id], documents=[article.text],
+                                     embeddings=[mean.tolist()], metadatas=[meta])
+            self._bump()
+
+    def set_file_hash(self, article_id: str, file_hash: str, file_articles: int) -> None:
+        """Record that an unchanged article now comes from a file with this hash."""
+        with self._lock:
+            self.articles_col.update(ids=[article_id], metadatas=[{"file_hash": file_hash,
+                                                                  "file_articles": file_articles}])
+
+    def remove_article(self, article_id: str) -> bool:
+        """Remove an article (record first, so it stops being visible at once); False if absent."""
+        with self._lock:
+            existed = bool(self.articles_col.get(ids=[article_id], include=[])["ids"])
+            self.articles_col.delete(ids=[article_id])
+            self._delete_passages(article_id)
+            self._bump()
+            return existed
+
+    def remove_orphans(self, committed: set[str]) -> int:
+        """Delete passages whose article is not committed (left by an interrupted run)."""
+        stored = {(meta or {}).get("article_id") for _, _, metas in self._pages(self.passages_col, ["metadatas"])
+                  for meta in metas}
+        orphans = stored - committed
+        with self._lock:
+            for article_id in orphans:
+                self._delete_passages(article_id)
+        return len(orphans)
+
+    def _delete_passages(self, article_id: str) -> None:
+        """Delete every passage of an article."""
+        self.passages_col.delete(where={"article_id": article_id})
+
+    def _bump(self) -> None:
+        """Record a new generation so readers know to refresh."""
+        self.state_col.upsert(ids=[STATE_ID], embeddings=[[1.0]], documents=[""],
+                              metadatas=[{"generation": uuid.uuid4().hex}])
+
+
+def _passage_meta(p: Passage, n: int) -> dict:
+    """Chroma metadata for a passage (Chroma stores no None values)."""
+    return _clean({"article_id": p.article_id, "n": n, "start": p.start, "end": p.end, "title": p.title,
+                   "source": p.source, "date": p.date, "url": p.url, "path": p.path})
+
+
+def _passage(pid: str, doc: str, meta: dict) -> Passage:
+    """A Passage from a Chroma record."""
+    return Passage(id=pid, article_id=meta.get("article_id", ""), text=doc or "",
+                   start=int(meta.get("start", 0)), end=int(meta.get("end", 0)),
+                   title=meta.get("title", ""), source=meta.get("source"), date=meta.get("date"),
+                   url=meta.get("url"), path=meta.get("path", ""))
+
+
+def _stored_article(article_id: str, meta: dict) -> StoredArticle:
+    """A StoredArticle from a Chroma record."""
+    return StoredArticle(id=article_id, title=meta.get("title", ""), source=meta.get("source"),
+                         date=meta.get("date"), url=meta.get("url"), author=meta.get("author"),
+                         path=meta.get("path", ""), file_hash=meta.get("file_hash", ""),
+                         file_articles=int(meta.get("file_articles", 1)), passages=int(meta.get("passages", 0)))
+
+
+def _clean(meta: dict) -> dict:
+    """Drop None values (Chroma refuses them)."""
+    return {k: v for k, v in meta.items() if v is not None}

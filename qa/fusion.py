@@ -1,0 +1,35 @@
+"""Rank fusion: pure functions over ranked (id, score) lists."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+Ranking = Sequence[tuple[str, float]]
+
+
+def reciprocal_rank_fusion(rankings: Sequence[Ranking], weights: Sequence[float] | None = None,
+                           k: float = 60.0) -> list[tuple[str, float]]:
+    """Weighted RRF: score(id) = sum_i w_i / (k + rank_i(id)), ranks from 1; best first, ties by id."""
+    weights = weights or [1.0] * len(rankings)
+    scores: dict[str, float] = {}
+    for ranking, weight in zip(rankings, weights):
+        for rank, (item, _) in enumerate(ranking, 1):
+            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def diversify(ranked: Sequence[tuple[str, float]], group_of: dict[str, str], penalty: float = 0.5,
+              limit: int | None = None) -> list[tuple[str, float]]:
+    """Greedy re-rank that divides an item's score by (1 + penalty * items already taken from its
+    group), so the top of the list spreads over articles."""
+    remaining = list(ranked)
+    taken: dict[str, int] = {}
+    result = []
+    while remaining and (limit is None or len(result) < limit):
+        best_i = max(range(len(remaining)),
+                     key=lambda i: remaining[i][1] / (1 + penalty * taken.get(group_of.get(remaining[i][0]), 0)))
+        item, score = remaining.pop(best_i)
+        group = group_of.get(item)
+        result.append((item, score / (1 + penalty * taken.get(group, 0))))
+        taken[group] = taken.get(group, 0) + 1
+    return result
