@@ -19,7 +19,7 @@ from .articles import Passage
 from .store import Store, StoredArticle
 
 FORMAT = 1
-_US = re.compile(r"\bU\.S\.(?=\W|$)|\bUS\b")
+_US = re.compile(r"\bU\.S\.(?=\W|$)|\bUS\b|\bUnited States\b|(?<!Latin )(?<!South )(?<!North )(?<!Central )\bAmerica\b")
 _TOKEN = re.compile(r"\d[\d,]*\d|[^\W_][\w\-]*", re.UNICODE)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
@@ -14,12 +15,16 @@ from index.chunking import sentence_spans
 from .citations import Citation, cite
 from .query import Query, names_in
 
-_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|"
+_NUMBER = re.compile(r"\d[\d,.]*\d|\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|"
                      r"hundreds?|thousands?|millions?|billions?|half|several|few)\b", re.I)
 _DATE = re.compile(r"\b(1[89]|20)\d{2}\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|"
                    r"\b(mon|tues|wednes|thurs|fri|satur|sun)day\b|\b(yesterday|today|tonight|ago|"
-                   r"last (week|month|year)|this (week|month|year)|next (week|month|year)|morning|"
-                   r"midnight|night|weeks?|months?|years?)\b", re.I)
+                   r"(last|this|next|that) (week|month|year)|midnight)\b", re.I)
+_TIME_UNIT = re.compile(r"(seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centur(y|ies))\b", re.I)
+_QUIET = frozenset(tokenize("were been being has have had from about what which who whom whose how many much when "
+                            "where why does did do its his her some any more most very also than other same would "
+                            "could should can may might our we you your he she him them those after before over "
+                            "under up down out there here now then remain currently still according report"))
 REFUSAL = "The indexed articles do not answer this question."
 
 
@@ -31,10 +36,11 @@ class AnswerPolicy:
     sim_weight: float = 0.5
     lex_weight: float = 0.35
     type_weight: float = 0.15
-    min_similarity: float = 0.35
+    min_similarity: float = 0.25
     min_coverage: float = 0.34
-    min_support: float = 0.45
+    min_support: float = 0.5
     other_source_margin: float = 0.12
+    other_source_similarity: float = 0.05
     max_sources: int = 3
 
 
@@ -80,63 +86,128 @@ class Answer:
                 "timings_ms": {k: round(v * 1000, 1) for k, v in self.timings.items()}}
 
 
-def candidates(passages: Sequence[Passage]) -> list[tuple[Passage, int, int]]:
-    """Every sentence of the passages as (passage, start, end) in article offsets, each sentence once."""
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of a retrieved passage, in article offsets, with where its previous sentence starts."""
+
+    passage: Passage
+    start: int
+    end: int
+    previous: int | None
+
+    @property
+    def text(self) -> str:
+        """The sentence's exact words."""
+        return self.passage.text[self.start - self.passage.start:self.end - self.passage.start]
+
+    def window(self) -> str:
+        """The previous sentence (same passage) and this one, as the article has them."""
+        begin = self.start if self.previous is None else self.previous
+        return self.passage.text[begin - self.passage.start:self.end - self.passage.start]
+
+
+def candidates(passages: Sequence[Passage]) -> list[Sentence]:
+    """Every sentence of the passages, each once (the first passage that holds it wins)."""
     seen, found = set(), []
     for passage in passages:
+        previous = None
         for span in sentence_spans(passage.text):
-            key = (passage.article_id, passage.start + span.start)
-            if key not in seen:
-                seen.add(key)
-                found.append((passage, passage.start + span.start, passage.start + span.end))
+            start, end = passage.start + span.start, passage.start + span.end
+            if (passage.article_id, start) not in seen:
+                seen.add((passage.article_id, start))
+                found.append(Sentence(passage, start, end, previous))
+            previous = start
     return found
 
 
-def score(query: Query, question_vector: np.ndarray, found: list[tuple[Passage, int, int]],
-          vectors: np.ndarray, policy: AnswerPolicy) -> list[Scored]:
-    """Score sentences by meaning (cosine), query-term coverage and the expected answer type."""
+def score(query: Query, question_vector: np.ndarray, found: list[Sentence], vectors: np.ndarray,
+          policy: AnswerPolicy) -> list[Scored]:
+    """Score sentences by meaning (cosine), query-term coverage and the expected answer type; a
+    sentence that needs its previous one to cover the question is quoted with it."""
     sims = vectors @ question_vector if len(found) else np.zeros(0)
-    scored = []
-    for (passage, start, end), sim in zip(found, sims):
-        text = passage.text[start - passage.start:end - passage.start]
-        coverage = _coverage(query, text, passage)
-        type_ok = fits_type(query.answer_type, text)
-        names_ok = all(_has_terms(terms, passage) for terms in query.name_terms if terms)
-        total = (policy.sim_weight * float(sim) + policy.lex_weight * coverage
-                 + policy.type_weight * type_ok) * (1.0 if names_ok else 0.6)
-        scored.append(Scored(passage, start, end, float(sim), coverage, type_ok, names_ok, total))
-    return sorted(scored, key=lambda s: -s.score)
+    return sorted((_score_one(query, sentence, float(sim), policy) for sentence, sim in zip(found, sims)),
+                  key=lambda s: -s.score)
 
 
-def _coverage(query: Query, sentence: str, passage: Passage) -> float:
-    """Share of the question's terms in the sentence (full weight) or its passage and title (half)."""
-    if not query.terms:
+def _score_one(query: Query, sentence: Sentence, sim: float, policy: AnswerPolicy) -> Scored:
+    """One sentence's features and score."""
+    passage, start = sentence.passage, sentence.start
+    single = coverage(query.terms, sentence.text, passage)
+    paired = coverage(query.terms, sentence.window(), passage) if sentence.previous is not None else 0.0
+    if paired - single >= 0.2:
+        start, single = sentence.previous, 0.9 * paired
+    quote = passage.text[start - passage.start:sentence.end - passage.start]
+    type_ok = fits_type(query, quote) and not _is_heading(sentence.text)
+    names = names_found(query, quote, passage)
+    total = (policy.sim_weight * sim + policy.lex_weight * single + policy.type_weight * type_ok) \
+        * (1.0 if names == 2 else 0.85 if names == 1 else 0.5)
+    return Scored(passage, start, sentence.end, sim, single, type_ok, names > 0, total)
+
+
+@lru_cache(maxsize=8192)
+def _stems(text: str) -> frozenset[str]:
+    """Stemmed content terms of a text, without the quiet words of questions."""
+    return frozenset(t for t in tokenize(text) if t not in _QUIET)
+
+
+def coverage(terms: Sequence[str], text: str, passage: Passage) -> float:
+    """Share of the question's terms in the text (full weight) or its passage and title (half);
+    terms match when equal or one is a prefix (4+ letters) of the other."""
+    terms = [t for t in terms if t not in _QUIET]
+    if not terms:
         return 0.0
-    in_sentence = set(tokenize(sentence))
-    in_context = set(tokenize(f"{passage.title} {passage.text}"))
-    hits = sum(1.0 if t in in_sentence else 0.5 if t in in_context else 0.0 for t in query.terms)
-    return hits / len(query.terms)
+    here, around = _stems(text), _stems(f"{passage.title} {passage.text}")
+    hits = sum(1.0 if _matches(t, here) else 0.5 if _matches(t, around) else 0.0 for t in terms)
+    return hits / len(terms)
 
 
-def _has_terms(terms: tuple[str, ...], passage: Passage) -> bool:
-    """True if every term of a name occurs in the passage or its title/outlet."""
-    context = set(tokenize(f"{passage.title} {passage.source or ''} {passage.text}"))
-    return all(t in context for t in terms)
+def _matches(term: str, bag: set[str]) -> bool:
+    """Is the term, or a word sharing a 4+ letter prefix relation with it, in the bag?"""
+    if term in bag:
+        return True
+    return len(term) >= 4 and any(len(w) >= 4 and (w.startswith(term) or term.startswith(w)) for w in bag)
 
 
-def fits_type(kind: str, sentence: str) -> bool:
-    """Does the sentence contain the kind of thing the question asks for?"""
+def names_found(query: Query, quote: str, passage: Passage) -> int:
+    """2 if every name of the question is in the quote or title, 1 if only in the passage, 0 if absent."""
+    if not query.name_terms:
+        return 2
+    near, around = _stems(f"{quote} {passage.title}"), _stems(f"{passage.title} {passage.source or ''} {passage.text}")
+    if all(all(_matches(t, near) for t in terms) for terms in query.name_terms if terms):
+        return 2
+    return 1 if all(all(_matches(t, around) for t in terms) for terms in query.name_terms if terms) else 0
+
+
+def _is_heading(sentence: str) -> bool:
+    """Headlines and questions quote badly: fewer than five words, or ending in '?'."""
+    return len(sentence.split()) < 5 or sentence.rstrip().endswith("?")
+
+
+def fits_type(query: Query, sentence: str) -> bool:
+    """Does the sentence hold something new of the kind the question asks for (a count that is
+    not a duration or year, a date, a name the question does not already give)?"""
+    kind = query.answer_type
     if kind == "NUMBER":
-        return bool(_NUMBER.search(sentence))
+        asks_time = bool(_TIME_UNIT.search(query.text))
+        return any(asks_time or not _is_time(sentence, m) for m in _NUMBER.finditer(sentence)
+                   if m.group().lower() not in query.text.lower())
     if kind == "DATE":
         return bool(_DATE.search(sentence))
     if kind in ("PERSON", "PLACE"):
-        return bool(names_in(sentence[1:]) or names_in(sentence))
+        known = {t for terms in query.name_terms for t in terms}
+        return any(set(tokenize(name)) - known for name in names_in(sentence))
     return True
 
 
+def _is_time(sentence: str, match: re.Match) -> bool:
+    """Is this number a year, or a count of time units ("seven years ago")?"""
+    if re.fullmatch(r"(1[89]|20)\d{2}", match.group()):
+        return True
+    return bool(_TIME_UNIT.match(sentence[match.end():].lstrip(" -")))
+
+
 def supported(best: Scored, policy: AnswerPolicy) -> bool:
-    """Is the best sentence good enough to answer with (else refuse)?"""
+    """Is this sentence good enough to answer with?"""
     return (best.names_ok and best.type_ok and best.similarity >= policy.min_similarity
             and best.coverage >= policy.min_coverage
             and policy.sim_weight * best.similarity + policy.lex_weight * best.coverage
@@ -144,16 +215,19 @@ def supported(best: Scored, policy: AnswerPolicy) -> bool:
 
 
 def choose(scored: list[Scored], policy: AnswerPolicy) -> list[Scored]:
-    """The best sentence, plus the best of other articles that answer nearly as well; [] to refuse."""
-    if not scored or not supported(scored[0], policy):
+    """The best supported sentence, plus the best of other articles that answer nearly as well;
+    [] to refuse."""
+    answering = [s for s in scored if supported(s, policy)]
+    if not answering:
         return []
-    chosen = [scored[0]]
-    for item in scored[1:]:
+    chosen = [answering[0]]
+    for item in answering[1:]:
         if len(chosen) >= policy.max_sources:
             break
         if item.passage.article_id in {c.passage.article_id for c in chosen}:
             continue
-        if item.score >= scored[0].score - policy.other_source_margin and supported(item, policy):
+        if item.score >= chosen[0].score - policy.other_source_margin \
+                or item.similarity >= chosen[0].similarity - policy.other_source_similarity:
             chosen.append(item)
     return chosen
 

@@ -16,7 +16,7 @@ import numpy as np
 from index import (SUPPORTED, ArticleNotFound, Embedder, Indexer, IndexReport, KeywordIndex, Passage,
                    Settings, Store, StoredArticle, UnsupportedFile, keyword_folder, load_embedder)
 
-from .answer import Answer, AnswerPolicy, candidates, choose, compose, score
+from .answer import Answer, AnswerPolicy, Sentence, candidates, choose, compose, score
 from .conversation import rewrite
 from .query import analyse, check_question
 from .retrieval import CrossEncoderReranker, Retriever
@@ -110,14 +110,12 @@ class Assistant:
                       rewritten_question=rewritten if rewritten != question else None,
                       timings=timings), passages
 
-    def _sentence_vectors(self, found: list[tuple[Passage, int, int]]) -> np.ndarray:
+    def _sentence_vectors(self, found: list[Sentence]) -> np.ndarray:
         """Embeddings of candidate sentences, cached by (article, offset)."""
-        keys = [(p.article_id, start) for p, start, _ in found]
+        keys = [(s.passage.article_id, s.start) for s in found]
         missing = [i for i, key in enumerate(keys) if key not in self._vectors]
         if missing:
-            texts = [found[i][0].text[found[i][1] - found[i][0].start:found[i][2] - found[i][0].start]
-                     for i in missing]
-            for i, vector in zip(missing, self.embedder.embed(texts)):
+            for i, vector in zip(missing, self.embedder.embed([found[i].text for i in missing])):
                 self._vectors[keys[i]] = vector
         while len(self._vectors) > 50_000:
             self._vectors.popitem(last=False)

@@ -14,7 +14,8 @@ _PLACE_Q = re.compile(r"^\s*where\b|\bin which (city|country|province|region|are
 _NAME = re.compile(r"\b(?:[A-Z][\w'’\-]*[a-zA-Z]|[A-Z]{2,}|U\.S\.)(?:\s+(?:of\s+|al-)?[A-Z][\w'’\-]*)*")
 _QUESTION_WORDS = {"What", "Which", "Who", "Whom", "Whose", "When", "Where", "Why", "How", "Is", "Are",
                    "Was", "Were", "Did", "Do", "Does", "Can", "Could", "Will", "Would", "Should", "In",
-                   "On", "At", "According", "And", "The", "A", "An", "Has", "Have", "Had", "Tell", "Give"}
+                   "On", "At", "According", "And", "The", "A", "An", "Has", "Have", "Had", "Tell", "Give",
+                   "From", "For", "By", "To", "With", "During", "After", "Before", "Since", "Of", "As"}
 
 
 @dataclass(frozen=True)
