@@ -19,11 +19,11 @@ def reciprocal_rank_fusion(rankings: Sequence[Ranking], weights: Sequence[float]
 
 
 def diversify(ranked: Sequence[tuple[str, float]], group_of: dict[str, str], penalty: float = 0.5,
-              limit: int | None = None) -> list[tuple[str, float]]:
+              limit: int | None = None, taken: dict[str, int] | None = None) -> list[tuple[str, float]]:
     """Greedy re-rank that divides an item's score by (1 + penalty * items already taken from its
-    group), so the top of the list spreads over articles."""
+    group), so the top of the list spreads over articles; `taken` counts groups already used."""
     remaining = list(ranked)
-    taken: dict[str, int] = {}
+    taken = dict(taken or {})
     result = []
     while remaining and (limit is None or len(result) < limit):
         best_i = max(range(len(remaining)),
@@ -33,3 +33,32 @@ def diversify(ranked: Sequence[tuple[str, float]], group_of: dict[str, str], pen
         result.append((item, score / (1 + penalty * taken.get(group, 0))))
         taken[group] = taken.get(group, 0) + 1
     return result
+
+
+def interleave(lanes: Sequence[Ranking], overall: Ranking, group_of: dict[str, str], rounds: int = 2,
+               penalty: float = 0.5, limit: int = 10) -> list[tuple[str, float, str]]:
+    """Take turns over the lanes for `rounds` rounds, each turn the lane's best item from a group not
+    yet taken; then fill up from the overall ranking, diversified. Returns (item, score, lane) with
+    lane 'lane-<i>' or 'overall'; scores never increase down the list."""
+    result: list[tuple[str, float, str]] = []
+    used: set[str] = set()
+    taken: dict[str, int] = {}
+    for _ in range(rounds):
+        for number, lane in enumerate(lanes):
+            pick = next(((item, score) for item, score in lane
+                         if item not in used and not taken.get(group_of.get(item, item))), None)
+            if pick is None or len(result) >= limit:
+                continue
+            result.append((pick[0], pick[1], f"lane-{number}"))
+            used.add(pick[0])
+            group = group_of.get(pick[0], pick[0])
+            taken[group] = taken.get(group, 0) + 1
+    rest = diversify([kv for kv in overall if kv[0] not in used], group_of, penalty,
+                     limit=limit - len(result), taken=taken)
+    result += [(item, score, "overall") for item, score in rest]
+    ceiling = float("inf")
+    monotone = []
+    for item, score, lane in result:
+        ceiling = min(ceiling, score)
+        monotone.append((item, ceiling, lane))
+    return monotone

@@ -1,4 +1,5 @@
-"""Hybrid retrieval: dense (Chroma) and BM25 candidates, fused, boosted, optionally reranked, diversified."""
+"""Hybrid retrieval: dense (Chroma) and BM25 candidates, fused, date-boosted, optionally reranked; then
+one lane per outlet the question names, interleaved ahead of the overall ranking, spread over articles."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
-from index import Embedder, KeywordIndex, Passage, Snapshot, Store
+from index import Embedder, KeywordIndex, Passage, Snapshot, Store, tokenize
 
-from .fusion import diversify, reciprocal_rank_fusion
+from .facets import Facet, find_facets, named_dates, outlet_aliases
+from .fusion import interleave, reciprocal_rank_fusion
 
 
 class Reranker(Protocol):
@@ -21,15 +23,38 @@ class Reranker(Protocol):
 
 @dataclass(frozen=True)
 class RetrievalConfig:
-    """Knobs of the pipeline (measured on the MultiHop-RAG dev split; see the README)."""
+    """Knobs of the pipeline (measured on the MultiHop-RAG dev split; see docs/benchmarks.md)."""
 
     candidates: int = 60
     dense_weight: float = 1.0
     keyword_weight: float = 1.0
     rrf_k: float = 60.0
     outlet_boost: float = 0.5
+    date_boost: float = 0.5
+    facet_rounds: int = 2
     diversity_penalty: float = 0.3
     rerank_depth: int = 30
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Per-position facts of a snapshot's passages that retrieval filters on, and the outlet names."""
+
+    generation: str
+    sources: np.ndarray
+    dates: list
+    aliases: dict
+
+    @classmethod
+    def of(cls, snapshot: Snapshot) -> "Catalog":
+        """Index a snapshot's passages by outlet and date."""
+        sources = np.array([p.source or "" for p in snapshot.passages], dtype=object)
+        dates = [p.date for p in snapshot.passages]
+        return cls(snapshot.generation, sources, dates, outlet_aliases(set(sources.tolist())))
+
+    def mask(self, outlets: frozenset[str]) -> np.ndarray:
+        """True for passages from any of the outlets."""
+        return np.isin(self.sources, list(outlets))
 
 
 class Retriever:
@@ -42,35 +67,66 @@ class Retriever:
         self.embedder = embedder
         self.config = config
         self.reranker = reranker
+        self._catalog: Catalog | None = None
 
     def search(self, question: str, k: int = 10, vector: np.ndarray | None = None) -> list[Passage]:
         """The top-k passages, best first, each with its score and the signals behind it."""
         snapshot = self.keyword.current()
         if not snapshot.passages:
             return []
+        catalog = self.catalog(snapshot)
         vector = self.embedder.embed([question])[0] if vector is None else vector
-        n = self.config.candidates
-        dense = [(pid, s) for pid, s in self.store.query(vector, n) if snapshot.get(pid)]
-        sparse = snapshot.search(question, n)
-        fused = reciprocal_rank_fusion([dense, sparse], [self.config.dense_weight, self.config.keyword_weight],
-                                       self.config.rrf_k)
-        fused = self._boost(question, fused, snapshot)
+        facets = _distinct(find_facets(question, catalog.aliases))
+        dense = self._dense(vector, facets, snapshot)
+        keyword = keyword_scores(snapshot, question)
+        fused = self._fuse(dense, keyword, None, snapshot, catalog)
+        fused = self._boost_dates(fused, named_dates(question), snapshot)
         if self.reranker is not None:
             fused = self._rerank(question, fused, snapshot)
-        groups = {pid: snapshot.get(pid).article_id for pid, _ in fused}
-        ranked = diversify(fused, groups, self.config.diversity_penalty, limit=k)
-        dense_of, sparse_of = dict(dense), dict(sparse)
-        return [snapshot.get(pid).with_score(score, dense=dense_of.get(pid), keyword=sparse_of.get(pid))
-                for pid, score in ranked]
+        lanes = [self._boost_dates(self._fuse(dense, keyword, f.sources, snapshot, catalog), f.dates, snapshot)
+                 for f in facets]
+        groups = {pid: snapshot.get(pid).article_id for ranking in [fused, *lanes] for pid, _ in ranking}
+        ranked = interleave(lanes, fused, groups, self.config.facet_rounds, self.config.diversity_penalty, k)
+        dense_of = dict(dense)
+        return [snapshot.get(pid).with_score(score, dense=dense_of.get(pid), keyword=_keyword_of(pid, keyword, snapshot),
+                                             lane=lane)
+                for pid, score, lane in ranked]
 
-    def _boost(self, question: str, fused: list[tuple[str, float]], snapshot: Snapshot) -> list[tuple[str, float]]:
-        """Raise passages from outlets the question names ("according to TechCrunch")."""
-        lowered = question.lower()
-        outlets = {a.source for a in snapshot.articles.values() if a.source and a.source.lower() in lowered}
-        if not outlets or not fused:
+    def catalog(self, snapshot: Snapshot) -> Catalog:
+        """The catalog of the current snapshot (rebuilt when the snapshot changes)."""
+        if self._catalog is None or self._catalog.generation != snapshot.generation:
+            self._catalog = Catalog.of(snapshot)
+        return self._catalog
+
+    def _dense(self, vector: np.ndarray, facets: list[Facet], snapshot: Snapshot) -> list[tuple[str, float]]:
+        """Nearest passages overall, plus the nearest among the outlets the question names."""
+        n = self.config.candidates
+        found = dict(self.store.query(vector, n))
+        named = sorted(set().union(*(f.sources for f in facets))) if facets else []
+        if named:
+            where = {"source": named[0]} if len(named) == 1 else {"source": {"$in": named}}
+            for pid, sim in self.store.query(vector, n, where=where):
+                found[pid] = sim
+        return sorted(((pid, s) for pid, s in found.items() if snapshot.get(pid)), key=lambda kv: -kv[1])
+
+    def _fuse(self, dense: list[tuple[str, float]], keyword: np.ndarray, outlets: frozenset[str] | None,
+              snapshot: Snapshot, catalog: Catalog) -> list[tuple[str, float]]:
+        """RRF of the dense and keyword rankings, restricted to some outlets when given."""
+        n = self.config.candidates
+        if outlets is not None:
+            dense = [(pid, s) for pid, s in dense if snapshot.get(pid).source in outlets]
+            keyword = np.where(catalog.mask(outlets), keyword, 0.0) if len(keyword) else keyword
+        sparse = top_positions(keyword, n)
+        sparse = [(snapshot.passages[i].id, float(keyword[i])) for i in sparse]
+        return reciprocal_rank_fusion([dense[:n], sparse], [self.config.dense_weight, self.config.keyword_weight],
+                                      self.config.rrf_k)
+
+    def _boost_dates(self, fused: list[tuple[str, float]], dates, snapshot: Snapshot) -> list[tuple[str, float]]:
+        """Raise passages from articles published on a day the question names."""
+        if not dates or not fused:
             return fused
         top = fused[0][1]
-        boosted = [(pid, s + self.config.outlet_boost * top * (snapshot.get(pid).source in outlets))
+        boosted = [(pid, s + self.config.date_boost * top * any(d.matches(snapshot.get(pid).date) for d in dates))
                    for pid, s in fused]
         return sorted(boosted, key=lambda kv: -kv[1])
 
@@ -84,6 +140,43 @@ class Retriever:
         order = sorted(range(len(head)), key=lambda i: -scores[i])
         reranked = [(head[i].id, float(scores[i]) + shift) for i in order]
         return reranked + [(pid, s) for pid, s in fused[depth:]]
+
+
+def keyword_scores(snapshot: Snapshot, question: str) -> np.ndarray:
+    """BM25 score of every passage of the snapshot (in snapshot order) for the question."""
+    if snapshot.bm25 is None:
+        return np.zeros(0, dtype=np.float32)
+    terms = [t for t in tokenize(question) if t in snapshot.bm25.vocab_dict]
+    if not terms:
+        return np.zeros(len(snapshot.passages), dtype=np.float32)
+    return np.asarray(snapshot.bm25.get_scores(terms), dtype=np.float32)
+
+
+def _keyword_of(pid: str, keyword: np.ndarray, snapshot: Snapshot) -> float | None:
+    """A passage's BM25 score, None when it has none."""
+    i = snapshot.position.get(pid)
+    return float(keyword[i]) if i is not None and len(keyword) and keyword[i] > 0 else None
+
+
+def top_positions(scores: np.ndarray, n: int) -> list[int]:
+    """Positions of the n highest positive scores, best first."""
+    if not len(scores):
+        return []
+    n = min(n, len(scores))
+    head = np.argpartition(-scores, n - 1)[:n]
+    head = head[np.argsort(-scores[head], kind="stable")]
+    return [int(i) for i in head if scores[i] > 0]
+
+
+def _distinct(facets: list[Facet]) -> list[Facet]:
+    """Facets with distinct (outlets, dates), in order of mention."""
+    seen, kept = set(), []
+    for facet in facets:
+        key = (facet.sources, facet.dates)
+        if key not in seen:
+            seen.add(key)
+            kept.append(facet)
+    return kept
 
 
 class CrossEncoderReranker:

@@ -1,0 +1,101 @@
+"""The paper's retrieval set-up, for comparison: plain LlamaIndex over Chroma, 256-token chunks, top-k dense.
+
+A `VectorStoreIndex` on a Chroma collection, `SentenceSplitter(chunk_size=256)` with its default overlap,
+the articles' title, source and date as node metadata (as the benchmark's own script does), and the same
+embedding model as the product. Its ingest is slow, so the Chroma folder is persisted and reused: a
+marker file written after the last chunk is stored says the collection is complete.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+COLLECTION = "baseline"
+MARKER = "complete.json"
+CHUNK_SIZE = 256
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved chunk: its text and similarity."""
+
+    text: str
+    score: float
+
+
+class Baseline:
+    """LlamaIndex VectorStoreIndex over a persisted Chroma collection."""
+
+    def __init__(self, index, chunks: int, ingest_seconds: float):
+        self.index = index
+        self.chunks = chunks
+        self.ingest_seconds = ingest_seconds
+        self._retrievers: dict[int, object] = {}
+
+    @classmethod
+    def open(cls, folder: Path, records: list[dict], model_path: str) -> "Baseline":
+        """Reuse the complete collection in folder, or build it from the corpus records."""
+        from llama_index.core import StorageContext, VectorStoreIndex
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        embed_model = _embed_model(model_path)
+        collection, marker = _collection(Path(folder))
+        store = ChromaVectorStore(chroma_collection=collection)
+        if marker is not None:
+            index = VectorStoreIndex.from_vector_store(store, embed_model=embed_model)
+            return cls(index, marker["chunks"], marker["ingest_seconds"])
+        started = time.perf_counter()
+        nodes = split(records)
+        index = VectorStoreIndex(nodes, storage_context=StorageContext.from_defaults(vector_store=store),
+                                 embed_model=embed_model)
+        seconds = time.perf_counter() - started
+        marker = {"chunks": len(nodes), "ingest_seconds": round(seconds, 1), "chunk_size": CHUNK_SIZE,
+                  "model": model_path}
+        (Path(folder) / MARKER).write_text(json.dumps(marker, indent=2))
+        return cls(index, len(nodes), seconds)
+
+    def search(self, question: str, k: int = 10) -> list[Hit]:
+        """The top-k chunks by cosine similarity, best first."""
+        if k not in self._retrievers:
+            self._retrievers[k] = self.index.as_retriever(similarity_top_k=k)
+        return [Hit(n.node.get_content(), float(n.score or 0.0)) for n in self._retrievers[k].retrieve(question)]
+
+
+def split(records: list[dict]) -> list:
+    """The corpus as LlamaIndex nodes: 256-token sentence chunks with title, source, date metadata."""
+    from llama_index.core import Document
+    from llama_index.core.node_parser import SentenceSplitter
+
+    documents = [Document(text=r["body"], metadata={"title": r["title"], "published_at": r["published_at"],
+                                                    "source": r["source"]}) for r in records]
+    return SentenceSplitter(chunk_size=CHUNK_SIZE).get_nodes_from_documents(documents)
+
+
+def _embed_model(model_path: str):
+    """HuggingFaceEmbedding on the local model folder, CPU, no network."""
+    try:
+        from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+        from llama_index.vector_stores.chroma import ChromaVectorStore  # noqa: F401
+    except ImportError as exc:
+        raise RuntimeError("The baseline needs the dev extras: pip install -e '.[dev]' "
+                           "(llama-index-embeddings-huggingface, llama-index-vector-stores-chroma)") from exc
+    return HuggingFaceEmbedding(model_name=model_path, device="cpu")
+
+
+def _collection(folder: Path):
+    """The baseline's Chroma collection and its completion marker (None: rebuilt from empty)."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    folder.mkdir(parents=True, exist_ok=True)
+    client = chromadb.PersistentClient(path=str(folder / "chroma"),
+                                       settings=ChromaSettings(anonymized_telemetry=False))
+    marker_path = folder / MARKER
+    if marker_path.exists():
+        return client.get_or_create_collection(COLLECTION), json.loads(marker_path.read_text())
+    if COLLECTION in [c.name if hasattr(c, "name") else c for c in client.list_collections()]:
+        client.delete_collection(COLLECTION)
+    return client.create_collection(COLLECTION, metadata={"hnsw:space": "cosine"}), None
