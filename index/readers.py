@@ -284,6 +284,8 @@ def normalize_date(value: str | None) -> str | None:
             return None
         from dateutil import parser
 
-        return parser.parse(value, fuzzy=False).date().isoformat()
+        first = parser.parse(value, default=datetime(2000, 1, 1)).date()
+        second = parser.parse(value, default=datetime(2001, 2, 2)).date()
+        return first.isoformat() if first == second else None  # a missing day or month is not invented
     except (ValueError, OverflowError):
         return None

@@ -1,0 +1,79 @@
+"""Extractive answers and refusals on hand-made passages (no model: vectors are given)."""
+
+import numpy as np
+
+from index import Passage
+from qa.answer import REFUSAL, AnswerPolicy, candidates, choose, compose, coverage, fits_type, score
+from qa.conversation import rewrite
+from qa.query import analyse, check_question
+
+import pytest
+from index import InvalidQuestion
+
+A_TEXT = "Attacks rocked Iraq. America still retains approximately 2,500 soldiers in Iraq."
+B_TEXT = "Two attacks hit Kirkuk. The US holds the majority with more than 2,500 troops."
+
+
+def passage(pid, article, text, date, title):
+    return Passage(id=pid, article_id=article, text=text, start=10, end=10 + len(text), title=title, date=date)
+
+
+PASSAGES = [passage("b-0", "B", B_TEXT, None, "Kirkuk attacks"),
+            passage("a-0", "A", A_TEXT, "2022-12-18", "Iraq attacks")]
+
+
+def vectors_for(found, best_words):
+    """Unit vectors: sentences containing any of best_words point at the question, others away."""
+    rows = [[0.9, 0.436] if any(w in s.text for w in best_words) else [0.1, 0.995] for s in found]
+    return np.array(rows, dtype=np.float32)
+
+
+def test_two_articles_with_the_figure_are_both_cited_newest_first():
+    query = analyse("How many US troops remain?")
+    found = candidates(PASSAGES)
+    scored = score(query, np.array([1.0, 0.0]), found, vectors_for(found, ["2,500"]), AnswerPolicy())
+    text, citations = compose(query.text, choose(scored, AnswerPolicy()))
+    assert [c.article_id for c in citations] == ["A", "B"]
+    assert citations[0].quote == "America still retains approximately 2,500 soldiers in Iraq."
+    assert citations[0].start == 10 + A_TEXT.index("America") and citations[0].date == "2022-12-18"
+    assert text.splitlines()[1] == "- 2022-12-18, Iraq attacks: America still retains approximately 2,500 soldiers in Iraq. [1]"
+    assert text.splitlines()[2] == "- Undated, Kirkuk attacks: The US holds the majority with more than 2,500 troops. [2]"
+
+
+def test_a_question_the_passages_do_not_answer_is_refused():
+    query = analyse("Who won the 2022 FIFA World Cup?")
+    found = candidates(PASSAGES)
+    scored = score(query, np.array([1.0, 0.0]), found, vectors_for(found, []), AnswerPolicy())
+    assert choose(scored, AnswerPolicy()) == []
+    assert compose(query.text, []) == (REFUSAL, ())
+
+
+def test_answer_types():
+    assert fits_type(analyse("How many troops remain?"), "About 2,500 troops remain.")
+    assert not fits_type(analyse("How many troops remain?"), "Seven years ago the group rose.")
+    assert fits_type(analyse("How many years ago did it rise?"), "Seven years ago the group rose.")
+    assert fits_type(analyse("When did it end?"), "It ended in December 2017.")
+    assert not fits_type(analyse("When did it end?"), "It ended badly.")
+    assert fits_type(analyse("Who is the Iraqi Prime Minister?"), "Prime Minister Mohammed al-Sundani spoke.")
+    assert not fits_type(analyse("Who is the Iraqi Prime Minister?"), "The Iraqi Prime Minister spoke.")
+
+
+def test_coverage_counts_sentence_terms_fully_and_context_terms_half():
+    p = passage("x", "X", "Troops left. Police stayed in Kirkuk.", None, "Kirkuk news")
+    assert coverage(analyse("police Kirkuk").terms, "Police stayed in Kirkuk.", p) == 1.0
+    assert coverage(analyse("troops Kirkuk").terms, "Police stayed in Kirkuk.", p) == 0.75
+
+
+def test_question_checks():
+    assert check_question("  How   many?\x00 ", 50) == "How many?"
+    with pytest.raises(InvalidQuestion, match="empty"):
+        check_question(" \n\t ", 50)
+    with pytest.raises(InvalidQuestion, match="limit is 50"):
+        check_question("x" * 51, 50)
+
+
+def test_follow_up_questions_carry_the_subject():
+    history = [{"role": "user", "content": "How many US troops remain?"}, {"role": "assistant", "content": "2,500"}]
+    assert rewrite("and how many in Mosul?", history) == "How many in Mosul (US troops remain)?"
+    assert rewrite("Who is the Iraqi Prime Minister?", history) == "Who is the Iraqi Prime Minister?"
+    assert rewrite("and how many in Mosul?", []) == "and how many in Mosul?"
