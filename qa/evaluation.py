@@ -63,7 +63,7 @@ def evaluate_item(assistant: Assistant, item: GoldItem) -> dict:
     names = [Path(p.path).name for p in passages]
     texts = {c.article_id: assistant.article_text(c.article_id) for c in answer.citations}
     return {"id": item.id, "question": item.question, "answerable": item.answerable,
-            "refused": answer.refused, "answer": answer.text, "latency": latency,
+            "refused": answer.refused, "answer": answer.text, "latency": latency, "mode": answer.mode,
             "correct": (not answer.refused and contains_answer(answer.text, item.answers)) if item.answerable
             else answer.refused,
             "hits": {k: any(n in item.sources for n in names[:k]) for k in HIT_KS} if item.answerable else {},
@@ -86,6 +86,7 @@ def summarize(rows: list[dict]) -> dict:
             "citation_precision": sum(r["precise_citations"] for r in answerable) / cited if cited else 0.0,
             "citations": cited + sum(r["citations"] for r in unanswerable),
             "offset_errors": sum(r["offset_errors"] for r in rows),
+            "llm_answers": _mean(r.get("mode") == "llm" for r in rows),
             "latency_p50_ms": 1000 * _percentile(latencies, 50),
             "latency_p95_ms": 1000 * _percentile(latencies, 95)}
 
@@ -128,11 +129,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index-dir", type=Path, help="existing index (default: build --corpus into a temp dir)")
     parser.add_argument("--corpus", type=Path, default=Path(__file__).resolve().parent.parent / "seeds")
     parser.add_argument("--out", type=Path, help="write the JSON report here")
+    parser.add_argument("--llm", help="answer with this LLM (smollm2, qwen, openai or a .gguf path; see docs/llm.md)")
     args = parser.parse_args(argv)
     from index.__main__ import build_index
     from index.settings import Settings
 
-    settings = Settings.from_env(index_dir=args.index_dir or Path(tempfile.mkdtemp(prefix="newsqa-eval-")))
+    settings = Settings.from_env(index_dir=args.index_dir or Path(tempfile.mkdtemp(prefix="newsqa-eval-")),
+                                 llm=args.llm)
     if args.index_dir is None:
         build_index(settings, [args.corpus])
     report = evaluate(Assistant.open(settings=settings), load_gold(args.gold))
