@@ -8,6 +8,7 @@ from typing import Sequence
 from .query import analyse
 
 _FOLLOW_UP = re.compile(r"^\s*(and|but|also|so|what about|how about|and what about|what of)\b[\s,]*", re.I)
+_WH = re.compile(r"\b(what|which|who|whom|whose|when|where|why|how)\b", re.I)
 _PRONOUN = re.compile(r"\b(it|its|they|them|their|there|that|this|those|these|he|she|his|her)\b", re.I)
 
 
@@ -38,6 +39,8 @@ def rewrite(question: str, history: Sequence) -> str:
         return question
     previous = earlier[-1]
     current = _FOLLOW_UP.sub("", question).strip()
+    if not _WH.search(current):
+        return f"{previous.rstrip(' ?')} {current.rstrip(' ?')}?"
     current = current[:1].upper() + current[1:]
     have = set(analyse(current).terms)
     carried = [w for w in re.findall(r"[\w'’\-,.]+", previous)
