@@ -74,7 +74,8 @@ class Indexer:
         """Index files and folders; with prune, remove articles whose files are gone."""
         started = time.perf_counter()
         report = IndexReport()
-        files, report.skipped = find_files([Path(p) for p in paths])
+        paths = [Path(p) for p in paths]
+        files, report.skipped = find_files(paths)
         stored = self.store.articles()
         self.store.remove_orphans(set(stored))
         by_path: dict[str, list[StoredArticle]] = defaultdict(list)
@@ -85,7 +86,7 @@ class Indexer:
         for article_id in replaced:
             self.store.remove_article(article_id)
         if prune:
-            report.removed += self._prune(by_path)
+            report.removed += self._prune(by_path, [p.resolve() for p in paths])
         report.seconds = time.perf_counter() - started
         return report
 
@@ -174,11 +175,13 @@ class Indexer:
         if bar:
             bar.close()
 
-    def _prune(self, by_path: dict[str, list[StoredArticle]]) -> int:
-        """Remove articles whose file no longer exists."""
+    def _prune(self, by_path: dict[str, list[StoredArticle]], roots: list[Path]) -> int:
+        """Remove articles whose file, under one of the roots being built, no longer exists (files
+        indexed from elsewhere, e.g. by another instance sharing a Chroma server, are not judged)."""
         removed = 0
         for path, articles in by_path.items():
-            if path and not Path(path.split("#", 1)[0]).exists():
+            file = Path(path.split("#", 1)[0])
+            if path and not file.exists() and any(root == file or root in file.parents for root in roots):
                 for article in articles:
                     removed += self.store.remove_article(article.id)
         return removed

@@ -77,13 +77,13 @@ def _headers(raw: str) -> dict:
 class Store:
     """Articles and passages in Chroma, written in an order that survives a crash at any point."""
 
-    def __init__(self, client, name: str, embed_model: str, create: bool = True):
+    def __init__(self, client, name: str, embed_model: str, create: bool = True, where: str = "the index"):
         self._lock = threading.Lock()
         self.embed_model = embed_model
         try:
-            self.articles_col = self._collection(client, f"{name}-articles", create)
-            self.passages_col = self._collection(client, f"{name}-passages", create)
-            self.state_col = self._collection(client, f"{name}-state", create)
+            self.articles_col = _Guarded(self._collection(client, f"{name}-articles", create), where)
+            self.passages_col = _Guarded(self._collection(client, f"{name}-passages", create), where)
+            self.state_col = _Guarded(self._collection(client, f"{name}-state", create), where)
         except IndexUnavailable:
             raise
         except Exception as exc:
@@ -94,7 +94,9 @@ class Store:
     def open(cls, settings: Settings, create: bool = False) -> "Store":
         """Open (or create) the store the settings point at."""
         client = make_client(settings, create)
-        return cls(client, settings.collection, settings.embed_model, create)
+        where = (f"the Chroma server at {settings.chroma_host}:{settings.chroma_port}" if settings.server_mode
+                 else f"the index at {settings.index_dir}")
+        return cls(client, settings.collection, settings.embed_model, create, where)
 
     def _collection(self, client, name: str, create: bool):
         """Get or create one collection in cosine space, never with Chroma's own embedding function."""
@@ -221,6 +223,27 @@ class Store:
         """Record a new generation so readers know to refresh."""
         self.state_col.upsert(ids=[STATE_ID], embeddings=[[1.0]], documents=[""],
                               metadatas=[{"generation": uuid.uuid4().hex}])
+
+
+class _Guarded:
+    """A Chroma collection whose failures (server gone, disk read-only, ...) raise IndexUnavailable."""
+
+    def __init__(self, collection, where: str):
+        self._collection = collection
+        self._where = where
+
+    def __getattr__(self, name: str):
+        attr = getattr(self._collection, name)
+        if not callable(attr):
+            return attr
+
+        def guarded(*args, **kwargs):
+            try:
+                return attr(*args, **kwargs)
+            except Exception as exc:
+                raise IndexUnavailable(f"{self._where[0].upper()}{self._where[1:]} is unavailable: {exc}") from exc
+
+        return guarded
 
 
 def _passage_meta(p: Passage, n: int) -> dict:
