@@ -26,11 +26,12 @@ Source = Callable[[], Assistant]
 EXAMPLES = ["How many US troops remain?", "How many Iraqi police officers were killed in the Kirkuk attack?",
             "Who called the violence a cowardly terrorist attack?", "When was the Islamic State defeated in Iraq?"]
 UPLOAD_TYPES = sorted(SUPPORTED)
+CONTEXT_CHARS = 160
 _REF = re.compile(r"\[(\d+)\]")
 _BLANK_LINES = re.compile(r"\n[ \t]*(?:\n[ \t]*)+")
 
 CSS = """
-.nqa-answer { line-height: 1.55; }
+.nqa-answer { line-height: 1.5; font-size: .95em; }
 .nqa-rewritten { font-size: .85em; color: var(--body-text-color-subdued); margin-bottom: .4em; }
 .nqa-rewritten q { font-style: italic; }
 .nqa-text ul { margin: .3em 0 .3em 1.1em; padding: 0; }
@@ -43,14 +44,19 @@ CSS = """
 .nqa-source-head .nqa-n { font-weight: 700; color: var(--color-accent); margin-right: .3em; }
 .nqa-source-head .nqa-title { font-weight: 600; }
 .nqa-meta { color: var(--body-text-color-subdued); }
-.nqa-passage { margin: .3em 0 .2em; padding: .45em .7em; border-left: 3px solid var(--color-accent);
+.nqa-passage { margin: .3em 0 .2em !important; padding: .45em .7em; border-left: 3px solid var(--color-accent);
   background: var(--background-fill-secondary); font-size: .88em; max-height: 14em; overflow-y: auto; }
 .nqa-passage mark { background: #fde68a; color: #1f2937; padding: 0 .1em; border-radius: 2px; }
-.nqa-file { font-size: .75em; color: var(--body-text-color-subdued); font-family: var(--font-mono); }
+.nqa-file { font-size: .75em; color: var(--body-text-color-subdued); font-family: var(--font-mono);
+  cursor: pointer; }
+.nqa-whole .nqa-passage { max-height: 16em; }
 .nqa-refused { border-left: 4px solid #d97706; background: rgba(245, 158, 11, .09); padding: .5em .8em;
   border-radius: 4px; }
 .nqa-refused .nqa-refused-title { font-weight: 700; color: #b45309; }
 .nqa-coverage { font-size: .88em; margin-top: .4em; color: var(--body-text-color-subdued); }
+.nqa-note { font-size: .82em; color: var(--body-text-color-subdued); margin-top: .4em; font-style: italic; }
+.nqa-preliminary { font-size: .8em; color: var(--body-text-color-subdued); margin-bottom: .2em; }
+.nqa-dim { opacity: .7; }
 .nqa-corpus .nqa-figures { display: flex; gap: 1.2em; margin-bottom: .4em; }
 .nqa-corpus .nqa-figure b { display: block; font-size: 1.5em; }
 .nqa-corpus p { margin: .2em 0; font-size: .9em; }
@@ -90,24 +96,49 @@ def _refs(escaped: str) -> str:
     return _REF.sub(r'<span class="nqa-ref">[\1]</span>', escaped)
 
 
-def highlighted_passage(citation: Citation) -> str:
-    """The quoted passage, escaped, with the answering sentence in <mark>."""
+def highlighted_passage(citation: Citation, context: int | None = None) -> str:
+    """The quoted passage, escaped, with the answering sentence in <mark>; context=N keeps N characters
+    (to a word boundary) on each side of it."""
     text, offset = citation.passage_text, citation.passage_start
     a, b = citation.start - offset, citation.end - offset
     before, quote, after = (_BLANK_LINES.sub("\n", part) for part in (text[:a], text[a:b], text[b:]))
+    if context is not None:
+        before, after = _keep_end(before, context), _keep_start(after, context)
     return f"{esc(before)}<mark>{esc(quote)}</mark>{esc(after)}"
 
 
+def _keep_end(text: str, n: int) -> str:
+    """The last n characters of text without a cut word, after '… ' when anything was cut."""
+    if len(text) <= n:
+        return text
+    kept = text[-n:]
+    if not text[-n - 1].isspace():
+        kept = kept.split(maxsplit=1)[-1] if " " in kept.strip() else kept
+    return "… " + kept.lstrip()
+
+
+def _keep_start(text: str, n: int) -> str:
+    """The first n characters of text without a cut word, before ' …' when anything was cut."""
+    if len(text) <= n:
+        return text
+    kept = text[:n]
+    if not text[n].isspace():
+        kept = kept.rsplit(maxsplit=1)[0] if " " in kept.strip() else kept
+    return kept.rstrip() + " …"
+
+
 def source_html(citation: Citation) -> str:
-    """One numbered source: title, outlet, date, the highlighted passage and the file."""
+    """One numbered source: title, outlet, date, the answering sentence in its context, and the whole
+    passage and file behind a disclosure."""
     meta = " · ".join(esc(x) for x in (citation.source, citation.date or "undated") if x)
     file_name = Path(citation.path.split("#", 1)[0]).name if citation.path else "unknown file"
     return (f'<div class="nqa-source" data-n="{citation.n}"><div class="nqa-source-head">'
             f'<span class="nqa-n">[{citation.n}]</span><span class="nqa-title">{esc(citation.title)}</span> '
             f'<span class="nqa-meta">— {meta}</span></div>'
-            f'<blockquote class="nqa-passage">{highlighted_passage(citation)}</blockquote>'
-            f'<div class="nqa-file" title="{esc(citation.path)}">{esc(file_name)} · characters '
-            f'{citation.start}–{citation.end}</div></div>')
+            f'<blockquote class="nqa-passage">{highlighted_passage(citation, CONTEXT_CHARS)}</blockquote>'
+            f'<details class="nqa-whole"><summary class="nqa-file" title="{esc(citation.path)}">{esc(file_name)}'
+            f' · characters {citation.start}–{citation.end} · whole passage</summary>'
+            f'<blockquote class="nqa-passage nqa-full">{highlighted_passage(citation)}</blockquote></details></div>')
 
 
 def coverage_text(stats: dict, articles: Sequence[StoredArticle], samples: int = 3) -> str:
@@ -137,20 +168,26 @@ def rewritten_html(rewritten: str | None) -> str:
 def answer_html(answer: Answer, coverage: str = "") -> str:
     """A finished answer: the text with [n] marks and its numbered sources, or a styled refusal."""
     head = rewritten_html(answer.rewritten_question)
+    notes = "".join(f'<div class="nqa-note">{esc(note)}</div>' for note in answer.notes)
     if answer.refused:
         body = (f'<div class="nqa-refused"><div class="nqa-refused-title">Not answered by the indexed articles'
                 f'</div><div class="nqa-text">{answer_text_html(answer.text)}</div>'
                 f'<div class="nqa-coverage">{esc(coverage)}</div></div>')
-        return one_line(f'<div class="nqa-answer">{head}{body}</div>')
+        return one_line(f'<div class="nqa-answer">{head}{body}{notes}</div>')
     sources = "".join(source_html(c) for c in answer.citations)
     return one_line(f'<div class="nqa-answer">{head}<div class="nqa-text">{answer_text_html(answer.text)}</div>'
-                    f'<div class="nqa-sources"><div class="nqa-sources-title">Sources</div>{sources}</div></div>')
+                    f'{notes}<div class="nqa-sources"><div class="nqa-sources-title">Sources</div>{sources}</div>'
+                    f'</div>')
 
 
-def partial_html(text: str, rewritten: str | None) -> str:
-    """An answer still being streamed."""
-    return one_line(f'<div class="nqa-answer nqa-streaming">{rewritten_html(rewritten)}'
-                    f'<div class="nqa-text">{answer_text_html(text) or "…"}</div></div>')
+def partial_html(text: str, rewritten: str | None, quoted: str = "") -> str:
+    """An answer still being streamed; before the language model's first words, the quoted sentences."""
+    if not text and quoted:
+        body = (f'<div class="nqa-preliminary">Quoted from the articles while the language model writes:</div>'
+                f'<div class="nqa-text nqa-dim">{answer_text_html(quoted)}</div>')
+    else:
+        body = f'<div class="nqa-text">{answer_text_html(text) or "…"}</div>'
+    return one_line(f'<div class="nqa-answer nqa-streaming">{rewritten_html(rewritten)}{body}</div>')
 
 
 def corpus_html(stats: dict) -> str:
@@ -159,7 +196,8 @@ def corpus_html(stats: dict) -> str:
     return one_line(f'<div class="nqa-corpus"><div class="nqa-figures">'
                     f'<div class="nqa-figure"><b>{stats["articles"]:,}</b>articles</div>'
                     f'<div class="nqa-figure"><b>{stats["passages"]:,}</b>passages</div></div>'
-                    f'<p><b>Dates:</b> {esc(date_span(stats).removeprefix("dated "))}</p><p><b>Outlets:</b> {outlets}</p></div>')
+                    f'<p><b>Dates:</b> {esc(date_span(stats).removeprefix("dated "))}</p>'
+                    f'<p><b>Outlets:</b> {outlets}</p></div>')
 
 
 def article_rows(articles: Sequence[StoredArticle]) -> list[list]:
@@ -214,16 +252,15 @@ class Handlers:
             turns = plain_history(history)
             messages = list(history or []) + [{"role": "user", "content": esc(question)},
                                               {"role": "assistant", "content": partial_html("", None)}]
-            text, rewritten, answer = "", None, None
+            text, rewritten, quoted, answer = "", None, "", None
             for event in assistant.ask_stream(question, turns):
-                if event.kind == "rewritten":
-                    rewritten = event.text
-                elif event.kind == "token":
-                    text += event.text
-                elif event.kind == "answer":
+                if event.kind == "answer":
                     answer = event.answer
                     continue
-                messages[-1] = {"role": "assistant", "content": partial_html(text, rewritten)}
+                rewritten = event.text if event.kind == "rewritten" else rewritten
+                quoted = event.text if event.kind == "extractive" else quoted
+                text += event.text if event.kind == "token" else ""
+                messages[-1] = {"role": "assistant", "content": partial_html(text, rewritten, quoted)}
                 yield messages, gr.skip()
             coverage = coverage_text(assistant.stats(), assistant.articles()) if answer.refused else ""
             messages[-1] = {"role": "assistant", "content": answer_html(answer, coverage)}
@@ -296,9 +333,9 @@ def _ask_tab(handlers: Handlers) -> gr.HTML:
     """Chat, question box, examples, answer JSON and corpus facts."""
     with gr.Row():
         with gr.Column(scale=4):
-            chatbot = gr.Chatbot(label="Conversation", show_label=False, height=620, elem_id="nqa-chat", latex_delimiters=[],
-                                 feedback_options=None, buttons=["copy"], placeholder="Ask a question about the "
-                                 "indexed news articles.")
+            chatbot = gr.Chatbot(label="Conversation", show_label=False, height=660, elem_id="nqa-chat",
+                                 latex_delimiters=[], feedback_options=None, buttons=["copy"],
+                                 placeholder="Ask a question about the indexed news articles.")
             with gr.Row():
                 box = gr.Textbox(show_label=False, placeholder="Ask a question… (Enter to send)", scale=6,
                                  elem_id="nqa-question", max_lines=4, autofocus=True)

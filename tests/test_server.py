@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -14,8 +15,11 @@ import pytest
 from conftest import ROOT
 from serving import free_port, running_server, server_env
 
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
 TROOPS = "How many US troops remain?"
-HARBOURS = [a + b for a in ("Bel", "Cor", "Dun", "Fal", "Gor", "Hal") for b in ("mouth", "haven", "stead", "wick", "ford")]
+HARBOURS = [a + b for a in ("Bel", "Cor", "Dun", "Fal", "Gor", "Hal")
+            for b in ("mouth", "haven", "stead", "wick", "ford")]
 
 
 @pytest.fixture(scope="module")
@@ -142,3 +146,25 @@ def test_ui_auth_must_be_user_and_password():
     check = gradio_auth(Settings.from_env(env={}, api_token="tok"))
     assert check("anyone", "tok") is True and check("anyone", "nope") is False
     assert gradio_auth(Settings.from_env(env={})) is None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("token, ui_auth, user, password, rest_header", [
+    ("tok", "", "anyone", "tok", {"Authorization": "Bearer tok"}),
+    ("", "ann:pw", "ann", "pw", {"Authorization": "Basic YW5uOnB3"}),
+])
+def test_one_credential_guards_ui_and_rest(seed_settings, token, ui_auth, user, password, rest_header):
+    from dataclasses import replace
+
+    from fastapi.testclient import TestClient
+
+    from qa.server import AssistantSource, build_app
+
+    settings = replace(seed_settings, api_token=token, ui_auth=ui_auth)
+    with TestClient(build_app(AssistantSource(settings), settings)) as client:
+        assert client.get("/gradio_api/info").status_code == 401
+        assert client.get("/api/stats").status_code == 401
+        assert client.get("/api/stats", headers=rest_header).json()["articles"] == 2
+        assert client.post("/login", data={"username": user, "password": "wrong"}).status_code == 400
+        assert client.post("/login", data={"username": user, "password": password}).json() == {"success": True}
+        assert "/ask" in client.get("/gradio_api/info").json()["named_endpoints"]

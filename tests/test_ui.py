@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+from dataclasses import replace
 
 import pytest
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 from qa import Answer, Citation
 
@@ -28,10 +32,20 @@ def test_sources_are_escaped_and_highlighted():
     assert '<span class="nqa-title">Bad &lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; co</span>' in shown
     assert "— Wire &lt;i&gt; · 2022-12-18" in shown
     assert "<mark>The *army* has 2,500 &lt;b&gt;troops&lt;/b&gt; left.</mark>" in shown
-    assert shown.count("<mark>") == 1 and "<img" not in shown and "<b>" not in shown
+    assert shown.count("<mark>") == 2 and "<img" not in shown and "<b>" not in shown
     assert "Intro line.\n<mark>" in shown
-    assert ">f-1.txt · characters 114–154<" in shown
+    assert ">f-1.txt · characters 114–154 · whole passage</summary>" in shown
     assert "— undated" in source_html(citation(date=None, source=None))
+
+
+def test_context_is_cut_at_word_boundaries():
+    from qa.ui import highlighted_passage
+
+    long = replace(citation(), passage_text="alpha beta gamma delta. " + PASSAGE[11:] + " epsilon zeta eta theta",
+                   passage_start=100 - 13, start=citation().start, end=citation().end)
+    assert highlighted_passage(long, 14) == ("… gamma delta. \n<mark>The *army* has 2,500 &lt;b&gt;troops&lt;/b&gt; "
+                                             "left.</mark> Outro …")
+    assert highlighted_passage(long).startswith("alpha beta gamma delta. \n<mark>")
 
 
 def test_answer_is_one_raw_html_line_with_numbered_references():
@@ -111,3 +125,42 @@ def test_handlers_chat_upload_remove(fresh_assistant, tmp_path):
     assert message == f"Removed article `{new_id}`." and len(rows) == 2 and "<b>2</b>articles" in corpus
     with pytest.raises(gr.Error, match="No article with id"):
         handlers.remove(new_id)
+
+
+def test_notes_and_preliminary_quotes_are_shown_escaped():
+    from qa.ui import answer_html, partial_html
+
+    answer = Answer(question="q", text="x [1]", refused=False, citations=(citation(),), notes=("model <failed>",))
+    assert '<div class="nqa-note">model &lt;failed&gt;</div>' in answer_html(answer)
+    waiting = partial_html("", None, "Quoted <b> [1]")
+    assert "Quoted from the articles while the language model writes:" in waiting
+    assert 'Quoted &lt;b&gt; <span class="nqa-ref">[1]</span>' in waiting
+    assert "while the language model writes" not in partial_html("The model", None, "Quoted")
+
+
+class WordByWord:
+    """A deterministic stand-in for the LLM synthesizer: quotes first, then the answer word by word."""
+
+    def stream(self, extractive, passages):
+        """The events an LLM synthesizer yields."""
+        from dataclasses import replace as copy
+
+        from qa import Event
+
+        yield Event("extractive", extractive.text, extractive)
+        for word in ("About ", "2,500 ", "troops. ", "[1]"):
+            yield Event("token", word)
+        yield Event("answer", answer=copy(extractive, text="About 2,500 troops. [1]", mode="llm"))
+
+
+@pytest.mark.slow
+def test_chat_streams_the_synthesizers_words(fresh_assistant):
+    from qa.ui import Handlers
+
+    fresh_assistant.synthesizer = WordByWord()
+    shown = [history[-1]["content"] for history, _ in Handlers(lambda: fresh_assistant).chat(
+        "How many US troops remain?", [])]
+    assert "while the language model writes" in shown[0] and "2,500" in shown[0]
+    assert [s.split('<div class="nqa-text">')[1].split("</div>")[0] for s in shown[1:5]] == [
+        "About ", "About 2,500 ", "About 2,500 troops. ", 'About 2,500 troops. <span class="nqa-ref">[1]</span>']
+    assert 'About 2,500 troops. <span class="nqa-ref">[1]</span></div>' in shown[-1] and "nqa-source" in shown[-1]

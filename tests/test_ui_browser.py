@@ -64,8 +64,14 @@ def test_asks_and_shows_cited_sources(page, artifacts):
     heads = [sources.nth(i).locator(".nqa-source-head").inner_text() for i in range(sources.count())]
     assert any("2022-12-18" in head for head in heads) and any("undated" in head for head in heads)
     assert [h.split("]")[0] + "]" for h in heads] == ["[1]", "[2]"]
-    marks = answer.locator(".nqa-passage mark")
-    assert "2,500" in " ".join(marks.all_inner_texts())
+    marks = answer.locator(".nqa-passage:not(.nqa-full) mark")
+    assert marks.count() == 2 and all("2,500" in mark for mark in marks.all_inner_texts())
+    whole = answer.locator(".nqa-full").first
+    assert not whole.is_visible()
+    answer.locator(".nqa-whole summary").first.click()
+    assert whole.is_visible() and whole.locator("mark").inner_text() == marks.first.inner_text()
+    assert len(whole.inner_text()) > len(answer.locator(".nqa-passage").first.inner_text())
+    answer.locator(".nqa-whole summary").first.click()
     answer.scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts / "ui-answer.png"))
 
