@@ -22,7 +22,11 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--prune", action="store_true", help="remove articles whose files are gone")
     build.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
-    settings = Settings.from_env(index_dir=args.index_dir)
+    try:
+        settings = Settings.from_env(index_dir=args.index_dir)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     try:
         report = build_index(settings, args.paths or [SEEDS], prune=args.prune, progress=not args.json)
     except NewsqaError as exc:

@@ -121,15 +121,17 @@ class Indexer:
                    claimed: set[str], report: IndexReport, pending: list[_Pending]) -> set[str]:
         """Decide per article: unchanged, duplicate (skipped) or to be indexed; returns the ids kept."""
         keep: set[str] = set()
-        mine = [a for a in articles if not (a.id in claimed or
-                                             (a.id in stored and stored[a.id].path != key))]
+        mine: list[Article] = []
         for article in articles:
-            if article not in mine:
+            if article.id in claimed or article.id in keep or \
+                    (article.id in stored and stored[article.id].path != key):
                 where = stored[article.id].path if article.id in stored else "this run"
                 report.skipped.append(Skip(f"{key}: {article.title}", f"duplicate of an article already in {where}"))
+            else:
+                keep.add(article.id)
+                mine.append(article)
         for article in mine:
             claimed.add(article.id)
-            keep.add(article.id)
             report.article_ids.append(article.id)
             if article.id in stored:
                 self.store.set_file_hash(article.id, data_hash, len(mine))

@@ -8,6 +8,7 @@ so other processes (server mode) know when to refresh what they derive from the 
 
 from __future__ import annotations
 
+import os
 import threading
 import uuid
 from dataclasses import dataclass
@@ -60,6 +61,9 @@ def make_client(settings: Settings, create: bool):
             raise IndexUnavailable(f"No index at {settings.index_dir}: build one with "
                                    f"`python -m index build PATH --index-dir {settings.index_dir}`")
         folder.mkdir(parents=True, exist_ok=True)
+        if not all(os.access(p, os.W_OK) for p in (folder, folder / "chroma.sqlite3") if p.exists()):
+            raise IndexUnavailable(f"The index at {settings.index_dir} is read-only, and Chroma needs write access "
+                                   f"even to answer: make it writable or copy it to a writable folder")
         return chromadb.PersistentClient(path=str(folder), settings=chroma_settings)
     except IndexUnavailable:
         raise

@@ -23,7 +23,12 @@ def main(argv: list[str] | None = None) -> int:
         cmd.add_argument("-k", type=int, default=None, help="passages to use or list")
     args = parser.parse_args(argv)
     try:
-        assistant = Assistant.open(settings=Settings.from_env(index_dir=args.index_dir))
+        settings = Settings.from_env(index_dir=args.index_dir)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        assistant = Assistant.open(settings=settings)
         if args.command == "search":
             passages = assistant.search(args.question, k=args.k or 10)
             print(json.dumps([p.to_dict() for p in passages], indent=2, ensure_ascii=False) if args.json

@@ -194,4 +194,6 @@ def safe_filename(name: str) -> str:
     """The last component of an uploaded name, with anything but letters, digits, '.', '-', '_' replaced."""
     base = re.split(r"[\\/]", name or "")[-1]
     base = re.sub(r"[^\w.\-]", "_", base).lstrip(".")
-    return base[:120] or "upload.txt"
+    if len(base) > 120:  # shorten the stem, never the type
+        base = Path(base).stem[:100] + Path(base).suffix[:20]
+    return base or "upload.txt"
