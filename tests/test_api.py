@@ -81,7 +81,7 @@ def test_follow_up_is_rewritten_with_history(client, assistant):
     history = [{"role": "user", "content": TROOPS}, {"role": "assistant", "content": "About 2,500."}]
     body = client.post("/api/ask", json={"question": "And in Mosul?", "history": history}).json()
     assert body["rewritten_question"] == assistant.ask("And in Mosul?", history=history).rewritten_question
-    assert "troops" in body["rewritten_question"] and body["rewritten_question"].startswith("In Mosul")
+    assert "troops" in body["rewritten_question"] and "Mosul" in body["rewritten_question"]
     pairs = client.post("/api/ask", json={"question": "And in Mosul?", "history": [[TROOPS, "About 2,500."]]})
     assert pairs.json()["rewritten_question"] == body["rewritten_question"]
 

@@ -60,7 +60,7 @@ def test_gradio_client_gets_the_answer(server):
     shown = history[1]["content"][0]["text"]
     assert "2,500" in shown and "<mark>" in shown and "nqa-source" in shown
     history, follow_json = client.predict("And in Mosul?", history, api_name="/ask")
-    assert json.loads(follow_json)["rewritten_question"].startswith("In Mosul")
+    assert "Mosul" in json.loads(follow_json)["rewritten_question"]
     assert len(history) == 4
 
 
