@@ -92,7 +92,7 @@ def _check_bytes(data: bytes, suffix: str, max_bytes: int) -> str | None:
     if suffix not in SUPPORTED:
         return f"unsupported file type {suffix or '(none)'}; use one of {', '.join(sorted(SUPPORTED))}"
     if len(data) > max_bytes:
-        return f"file is {len(data) / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit"
+        return f"file is {len(data) / 2**20:.1f} MB, over the {max_bytes / 2**20:g} MB limit (NEWSQA_MAX_UPLOAD_MB)"
     if not data.strip():
         return "empty file"
     if b"\0" in data[:8192]:

@@ -139,7 +139,7 @@ class Assistant:
         if suffix not in SUPPORTED:
             raise UnsupportedFile(f"{filename!r}: unsupported file type; use one of {', '.join(sorted(SUPPORTED))}")
         if len(data) > self.settings.max_upload_bytes:
-            raise UnsupportedFile(f"{filename!r} is {len(data) / 1e6:.1f} MB; the limit is "
+            raise UnsupportedFile(f"{filename!r} is {len(data) / 2**20:.1f} MB; the limit is "
                                   f"{self.settings.max_upload_mb:g} MB (NEWSQA_MAX_UPLOAD_MB)")
         folder = self.settings.index_dir / "uploads"
         folder.mkdir(parents=True, exist_ok=True)
