@@ -39,7 +39,9 @@ def test_server_builds_the_seeds_and_prints_its_url(server):
     assert "added 2, updated 0, unchanged 0, removed 0, skipped 0" in output
     assert f"newsqa is running at {url}" in output
     assert httpx.get(url + "api/health").json() == {"status": "ok", "articles": 2}
-    assert "<gradio-app" in httpx.get(url).text or "gradio" in httpx.get(url).text.lower()
+    assert httpx.get(url).status_code == 200
+    config = httpx.get(url + "config").json()
+    assert config["title"] == "newsqa" and config["analytics_enabled"] is False
     assert httpx.get(url + "docs").status_code == 200
     paths = httpx.get(url + "openapi.json").json()["paths"]
     assert {"/api/ask", "/api/search", "/api/articles", "/api/articles/{article_id}", "/api/health",
