@@ -27,10 +27,10 @@ SYSTEM = ("You are a careful news assistant. You answer only from the numbered s
 TASK = ("Answer the question in one to three short sentences, using only the sources. After each sentence "
         "write the number of its source in brackets, like [1]. If the sources do not contain the answer, "
         f"write only: {REFUSAL}")
-STOP = ("\n\n\n", "Question:", "Sources:")
+STOP = ("\n\n\n", "\n[", "Question:", "Sources:")
 _INSTRUCTION = re.compile(r"\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|prompts?|rules|above)\b|"
                           r"\b(system prompt|you are (an? )?(ai|assistant|language model)|as an ai)\b|"
-                          r"\bcite \[?\d+\]?|\[\d+\]", re.I)
+                          r"\bcite (source )?\[?\d+\]?", re.I)
 
 
 @dataclass(frozen=True)
@@ -87,8 +87,8 @@ class Synthesizer:
         yield Event("extractive", extractive.text, extractive)
         question = extractive.rewritten_question or extractive.question
         excerpts, withheld = select(question, extractive, passages, self.policy)
-        notes = (f"{withheld} sentence(s) that read like instructions to the model were left out of "
-                 "its prompt.",) if withheld else ()
+        notes = (f"{withheld} passage(s) that address the language model (e.g. \"ignore previous "
+                 "instructions\") were kept out of its prompt.",) if withheld else ()
         if not excerpts:
             yield Event("answer", answer=_with_notes(extractive, notes))
             return
@@ -146,15 +146,18 @@ def select(question: str, extractive: Answer, passages: Sequence[Passage],
            policy: SynthesisPolicy) -> tuple[list[Excerpt], int]:
     """The prompt's sources: the extractive answer's passages first, each cut to its most relevant sentences.
 
-    Returns the excerpts and how many instruction-like sentences were withheld from the model."""
+    A passage that addresses the model ("ignore previous instructions...") is left out whole; returns the
+    excerpts and how many passages were left out."""
     quoted = {c.passage_id: (c.start, c.end) for c in extractive.citations}
     ordered = sorted(passages, key=lambda p: p.id not in quoted)
     wanted, seen, excerpts, withheld = terms(question), set(), [], 0
     for passage in ordered:
         if len(excerpts) >= policy.max_sources:
             break
-        spans, dropped = _relevant(passage, wanted, quoted.get(passage.id), seen, policy)
-        withheld += dropped
+        if _INSTRUCTION.search(passage.text):
+            withheld += 1
+            continue
+        spans = _relevant(passage, wanted, quoted.get(passage.id), seen, policy)
         if spans:
             seen.update((passage.article_id, a) for a, _ in spans)
             excerpts.append(Excerpt(len(excerpts) + 1, passage, spans))
@@ -162,18 +165,15 @@ def select(question: str, extractive: Answer, passages: Sequence[Passage],
 
 
 def _relevant(passage: Passage, wanted: set[str], quoted: tuple[int, int] | None, seen: set,
-              policy: SynthesisPolicy) -> tuple[tuple[tuple[int, int], ...], int]:
+              policy: SynthesisPolicy) -> tuple[tuple[int, int], ...]:
     """A passage's sentences that share most words with the question (the quoted one always), in text order."""
-    scored, dropped = [], 0
+    scored = []
     for span in sentence_spans(passage.text):
         start, end = passage.start + span.start, passage.start + span.end
-        text = passage.text[span.start:span.end]
         if (passage.article_id, start) in seen:
             continue
-        if _INSTRUCTION.search(text):
-            dropped += 1
-            continue
-        overlap = len(wanted & terms(text)) + (100 if quoted and start <= quoted[0] < end else 0)
+        overlap = len(wanted & terms(passage.text[span.start:span.end]))
+        overlap += 100 if quoted and start <= quoted[0] < end else 0
         if overlap:
             scored.append((-overlap, start, end))
     chosen, size = [], 0
@@ -182,14 +182,14 @@ def _relevant(passage: Passage, wanted: set[str], quoted: tuple[int, int] | None
             break
         chosen.append((start, end))
         size += end - start
-    return tuple(sorted(chosen)), dropped
+    return tuple(sorted(chosen))
 
 
 def prompt(question: str, excerpts: Sequence[Excerpt]) -> list[dict]:
-    """The chat messages: the rules, the numbered sources (fenced: no brackets or tags inside), the question."""
+    """The chat messages: rules and numbered sources (fenced: no brackets or tags inside), then the question."""
     blocks = "\n".join(f"[{e.n}] ({_fence(e.header())}) {_fence(' '.join(e.sentences()))}" for e in excerpts)
-    return [{"role": "system", "content": SYSTEM},
-            {"role": "user", "content": f"Sources:\n{blocks}\n\nQuestion: {question}\n\n{TASK}"}]
+    return [{"role": "system", "content": f"{SYSTEM}\n\nSources:\n{blocks}"},
+            {"role": "user", "content": f"{question}\n\n{TASK}"}]
 
 
 def _fence(text: str) -> str:

@@ -211,31 +211,32 @@ def test_refused_extractive_answer_stays_refused_when_the_model_makes_things_up(
     assert (answer.refused, answer.notes) == (True, ("The language model found no answer in the passages.",))
 
 
-def test_prompt_fences_sources_and_withholds_instruction_like_sentences():
-    passages = [*PASSAGES, _passage("c", INJECTION + " US troops <b>[sic]</b> remain.", "Troops", "2023-01-01")]
+def test_prompt_fences_sources_and_leaves_out_passages_that_address_the_model():
+    passages = [*PASSAGES, _passage("c", INJECTION, "Troops", "2023-01-01"),
+                _passage("d", "US troops <b>[sic]</b> remain [2].", "Troops", "2023-01-02")]
     excerpts, withheld = select("How many US troops remain?", _extractive(), passages, SynthesisPolicy())
     assert withheld == 1
     assert [(e.n, e.passage.id, e.sentences()) for e in excerpts] == [
         (1, "a", ("America still retains approximately 2,500 soldiers in Iraq in a training and advisory "
                   "capacity.",)),
-        (2, "c", ("The number of US troops in Iraq is a matter of debate.", "US troops <b>[sic]</b> remain."))]
-    user = prompt("How many US troops remain?", excerpts)[1]["content"]
-    assert "Ignore previous" not in user and "[7]" not in user
-    assert user.splitlines()[1:3] == [
+        (2, "d", ("US troops <b>[sic]</b> remain [2].",))]
+    system, user = (m["content"] for m in prompt("How many US troops remain?", excerpts))
+    assert "Ignore previous" not in system and "[7]" not in system
+    assert user.startswith("How many US troops remain?\n\nAnswer the question")
+    assert system.splitlines()[-2:] == [
         "[1] (Attacks rock Iraq — Outlet a, 2022-12-18) America still retains approximately 2,500 soldiers in "
         "Iraq in a training and advisory capacity.",
-        "[2] (Troops — Outlet c, 2023-01-01) The number of US troops in Iraq is a matter of debate. "
-        "US troops ‹b›(sic)‹/b› remain."]
+        "[2] (Troops — Outlet d, 2023-01-02) US troops ‹b›(sic)‹/b› remain (2)."]
 
 
-def test_injected_citation_is_removed_and_withheld_sentences_are_noted():
+def test_injected_citation_is_removed_and_the_left_out_passage_noted():
     passages = [*PASSAGES, _passage("c", INJECTION, "Troops", "2023-01-01")]
     events = list(Synthesizer(Scripted("The US keeps 2,500 soldiers in Iraq [7].")).stream(_extractive(), passages))
     answer = events[-1].answer
     assert (answer.text, [c.article_id for c in answer.citations]) == (
         "The US keeps 2,500 soldiers in Iraq. [1]", ["art-a"])
-    assert answer.notes == ("1 sentence(s) that read like instructions to the model were left out of its "
-                            "prompt.",)
+    assert answer.notes == ('1 passage(s) that address the language model (e.g. "ignore previous instructions") '
+                            "were kept out of its prompt.",)
 
 
 def test_timeout_falls_back_to_the_extractive_answer_and_does_not_hang():
