@@ -360,11 +360,13 @@ def _articles_tab(handlers: Handlers, settings: Settings, corpus: gr.HTML) -> tu
     """Upload with progress; the article table; view and remove."""
     gr.Markdown(f"Upload {', '.join(UPLOAD_TYPES)} files (up to {settings.max_upload_mb:g} MB each). "
                 "Text files may start with header lines such as `Title:`, `Source:`, `Date:`.")
-    files = gr.File(file_count="multiple", file_types=UPLOAD_TYPES, label="Article files", elem_id="nqa-files")
+    files = gr.File(file_count="multiple", file_types=UPLOAD_TYPES, label="Article files", elem_id="nqa-files",
+                    height=150)
     add = gr.Button("Add to index", variant="primary", elem_id="nqa-add")
     result = gr.Markdown(elem_id="nqa-upload-result")
     table = gr.Dataframe(headers=["Title", "Outlet", "Date", "Passages", "File", "ID"], interactive=False,
-                         wrap=True, label="Indexed articles", elem_id="nqa-articles")
+                         wrap=True, label="Indexed articles", elem_id="nqa-articles", show_search="search",
+                         column_widths=["40%", "12%", "10%", "8%", "17%", "13%"])
     with gr.Row():
         choice = gr.Dropdown(label="Article", choices=[], scale=4, elem_id="nqa-article-choice")
         remove = gr.Button("Remove article", variant="stop", scale=1, elem_id="nqa-remove")
