@@ -2,15 +2,15 @@
 
 from .articles import Article, Passage, make_article
 from .embedding import Embedder, SentenceTransformerEmbedder, load_embedder
-from .errors import (ArticleNotFound, GeneratorError, IndexUnavailable, InvalidQuestion, NewsqaError,
-                     UnsupportedFile)
+from .errors import (ArticleNotFound, DuplicateArticle, FileTooLarge, GeneratorError, IndexUnavailable,
+                     InvalidQuestion, NewsqaError, UnreadableFile, UnsupportedFile)
 from .indexer import Indexer, IndexReport
 from .keyword import KeywordIndex, Snapshot, tokenize
 from .readers import SUPPORTED, Skip
 from .settings import Settings
 from .store import Store, StoredArticle
 
-__all__ = ["Article", "ArticleNotFound", "Embedder", "GeneratorError", "IndexReport", "IndexUnavailable",
+__all__ = ["Article", "ArticleNotFound", "DuplicateArticle", "FileTooLarge", "UnreadableFile", "Embedder", "GeneratorError", "IndexReport", "IndexUnavailable",
            "Indexer", "InvalidQuestion", "KeywordIndex", "NewsqaError", "Passage", "SUPPORTED",
            "SentenceTransformerEmbedder", "Settings", "Skip", "Snapshot", "Store", "StoredArticle",
            "UnsupportedFile", "keyword_folder", "load_embedder", "make_article", "tokenize"]

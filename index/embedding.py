@@ -58,14 +58,17 @@ class SentenceTransformerEmbedder:
         self._lock = threading.Lock()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Normalised embeddings, batched; safe to call from several threads."""
+        """Normalised embeddings; safe to call from several threads. The lock is taken per batch, so
+        a question's embedding waits for at most one batch of a concurrent indexing run."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        with self._lock:
-            vectors = self._model.encode(list(texts), batch_size=self.batch_size,
-                                         normalize_embeddings=True, convert_to_numpy=True,
-                                         show_progress_bar=False)
-        return vectors.astype(np.float32)
+        parts = []
+        for i in range(0, len(texts), self.batch_size):
+            with self._lock:
+                parts.append(self._model.encode(list(texts[i:i + self.batch_size]), batch_size=self.batch_size,
+                                                normalize_embeddings=True, convert_to_numpy=True,
+                                                show_progress_bar=False))
+        return np.concatenate(parts).astype(np.float32)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Word pieces per text, without [CLS]/[SEP]."""

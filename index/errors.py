@@ -13,6 +13,18 @@ class UnsupportedFile(NewsqaError):
     """A file type, size or content the product cannot ingest."""
 
 
+class FileTooLarge(UnsupportedFile):
+    """A file over the size limit (NEWSQA_MAX_UPLOAD_MB)."""
+
+
+class UnreadableFile(UnsupportedFile):
+    """A file of a supported type whose content holds no readable article (empty, binary, malformed)."""
+
+
+class DuplicateArticle(UnsupportedFile):
+    """Every article in the file is already indexed (under another file)."""
+
+
 class IndexUnavailable(NewsqaError):
     """The index is missing, unreadable, read-only or from an incompatible version."""
 

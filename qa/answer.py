@@ -232,6 +232,14 @@ def choose(scored: list[Scored], policy: AnswerPolicy) -> list[Scored]:
     return chosen
 
 
+def _short(title: str, limit: int = 60) -> str:
+    """A title cut at a word boundary, quoted, for naming a source inside an answer."""
+    title = title.rstrip("…").rstrip(".")
+    if len(title) > limit:
+        title = title[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return f"“{title}”"
+
+
 def compose(question: str, chosen: list[Scored]) -> tuple[str, tuple[Citation, ...]]:
     """Quote the chosen sentences verbatim with [n] marks; several sources are listed newest first."""
     if not chosen:
@@ -242,5 +250,5 @@ def compose(question: str, chosen: list[Scored]) -> tuple[str, tuple[Citation, .
         return f"{citations[0].quote} [1]", citations
     lines = [f"{len(citations)} articles answer this (newest first):"]
     for c in citations:
-        lines.append(f"- {c.date or 'Undated'}, {c.source or c.title}: {c.quote} [{c.n}]")
+        lines.append(f"- {c.date or 'Undated'}, {c.source or _short(c.title)}: {c.quote} [{c.n}]")
     return "\n".join(lines), citations

@@ -4,35 +4,29 @@ from __future__ import annotations
 
 import base64
 import hmac
+import itertools
+import json
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from fastapi import APIRouter, Depends, FastAPI, File, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from index import SUPPORTED
 
-from . import (Answer, ArticleNotFound, Assistant, Event, GeneratorError, IndexUnavailable, InvalidQuestion,
-               NewsqaError, Settings, UnsupportedFile)
+from . import (Answer, ArticleNotFound, Assistant, DuplicateArticle, Event, FileTooLarge, GeneratorError,
+               IndexUnavailable, InvalidQuestion, NewsqaError, Settings, UnreadableFile, UnsupportedFile)
 
 Source = Callable[[], Assistant]
 READ_CHUNK = 1 << 20
 
 
-class UploadTooLarge(NewsqaError):
-    """An upload over NEWSQA_MAX_UPLOAD_MB (detected while reading, before anything is indexed)."""
-
-
-class StreamingUnavailable(NewsqaError):
-    """`"stream": true` was asked for, which this server does not offer yet."""
-
-
-STATUS = {InvalidQuestion: 422, UnsupportedFile: 415, UploadTooLarge: 413, ArticleNotFound: 404,
-          IndexUnavailable: 503, GeneratorError: 502, StreamingUnavailable: 501}
+STATUS = {InvalidQuestion: 422, UnsupportedFile: 415, FileTooLarge: 413, UnreadableFile: 422,
+          DuplicateArticle: 409, ArticleNotFound: 404, IndexUnavailable: 503, GeneratorError: 502}
 
 
 class AskRequest(BaseModel):
@@ -43,7 +37,8 @@ class AskRequest(BaseModel):
         default_factory=list, description='Earlier turns: {"role", "content"} messages, [user, assistant] '
                                           'pairs, or earlier questions; used to rewrite follow-ups.')
     k: int | None = Field(default=None, ge=1, le=50, description="Passages to answer from (default 6).")
-    stream: bool = Field(default=False, description="Reserved for server-sent events; not available yet.")
+    stream: bool = Field(default=False, description="Server-sent events instead of one JSON answer: 'rewritten', "
+                                                    "'extractive', 'token' ({text}) and finally 'answer'.")
 
 
 def create_api(source: Source, settings: Settings) -> FastAPI:
@@ -78,8 +73,10 @@ def _routes(source: Source, settings: Settings) -> APIRouter:
     def ask(body: AskRequest) -> dict:
         """The answer JSON (Answer.to_dict()): answer text, refused, numbered citations."""
         if body.stream:
-            raise StreamingUnavailable('Streaming ("stream": true) is not available yet; omit it to get '
-                                       "the whole answer as JSON.")
+            events = source().ask_stream(body.question, body.history, body.k)
+            first = next(events)  # a bad question raises here, before any byte is sent
+            return StreamingResponse(sse(itertools.chain([first], events)), media_type="text/event-stream",
+                                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
         return final_answer(source().ask_stream(body.question, body.history, body.k)).to_dict()
 
     @router.get("/search", summary="The passages that best match a query")
@@ -123,6 +120,16 @@ def _routes(source: Source, settings: Settings) -> APIRouter:
     return router
 
 
+def sse(events: Iterable[Event]) -> Iterator[str]:
+    """Server-sent events: `event: <kind>` with JSON data ({"text"}, or the answer JSON for answers)."""
+    try:
+        for event in events:
+            data = event.answer.to_dict() if event.answer is not None else {"text": event.text}
+            yield f"event: {event.kind}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+    except NewsqaError as exc:
+        yield f"event: error\ndata: {json.dumps({'error': str(exc)}, ensure_ascii=False)}\n\n"
+
+
 def final_answer(events: Iterable[Event]) -> Answer:
     """The Answer carried by the last event of an ask stream."""
     answer = None
@@ -135,7 +142,7 @@ def final_answer(events: Iterable[Event]) -> Answer:
 
 
 async def read_upload(file: UploadFile, settings: Settings) -> bytes:
-    """The upload's bytes; UnsupportedFile for a bad type, UploadTooLarge past the limit (checked while reading)."""
+    """The upload's bytes; UnsupportedFile for a bad type, FileTooLarge past the limit (checked while reading)."""
     name, limit = file.filename or "", settings.max_upload_bytes
     if Path(name).suffix.lower() not in SUPPORTED:
         raise UnsupportedFile(f"{name!r}: unsupported file type; use one of {', '.join(sorted(SUPPORTED))}")
@@ -143,7 +150,7 @@ async def read_upload(file: UploadFile, settings: Settings) -> bytes:
     while chunk := await file.read(READ_CHUNK):
         size += len(chunk)
         if size > limit:
-            raise UploadTooLarge(f"{name!r} is over the upload limit of {settings.max_upload_mb:g} MB "
+            raise FileTooLarge(f"{name!r} is over the upload limit of {settings.max_upload_mb:g} MB "
                                  f"(NEWSQA_MAX_UPLOAD_MB)")
         chunks.append(chunk)
     return b"".join(chunks)

@@ -13,8 +13,9 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from index import (SUPPORTED, ArticleNotFound, Embedder, Indexer, IndexReport, KeywordIndex, Passage,
-                   Settings, Store, StoredArticle, UnsupportedFile, keyword_folder, load_embedder)
+from index import (SUPPORTED, ArticleNotFound, DuplicateArticle, Embedder, FileTooLarge, Indexer, IndexReport,
+                   KeywordIndex, Passage, Settings, Store, StoredArticle, UnreadableFile, UnsupportedFile,
+                   keyword_folder, load_embedder)
 
 from .answer import Answer, AnswerPolicy, Sentence, candidates, choose, compose, score
 from .conversation import rewrite
@@ -139,7 +140,7 @@ class Assistant:
         if suffix not in SUPPORTED:
             raise UnsupportedFile(f"{filename!r}: unsupported file type; use one of {', '.join(sorted(SUPPORTED))}")
         if len(data) > self.settings.max_upload_bytes:
-            raise UnsupportedFile(f"{filename!r} is {len(data) / 2**20:.1f} MB; the limit is "
+            raise FileTooLarge(f"{filename!r} is {len(data) / 2**20:.1f} MB; the limit is "
                                   f"{self.settings.max_upload_mb:g} MB (NEWSQA_MAX_UPLOAD_MB)")
         folder = self.settings.index_dir / "uploads"
         folder.mkdir(parents=True, exist_ok=True)
@@ -151,8 +152,7 @@ class Assistant:
         report = self.add_files([target], progress=progress)
         if not report.article_ids:
             target.unlink(missing_ok=True)
-            reasons = "; ".join(s.reason for s in report.skipped) or "no article in file"
-            raise UnsupportedFile(f"{filename!r} was not indexed: {reasons}")
+            raise _upload_error(filename, report)
         return report
 
     def remove_article(self, article_id: str) -> None:
@@ -188,6 +188,15 @@ class Assistant:
                 "date_range": [dates[0], dates[-1]] if dates else None, "outlets": outlets,
                 "embed_model": self.settings.embed_model, "llm": self.settings.llm or None,
                 "server_mode": self.settings.server_mode}
+
+
+def _upload_error(filename: str, report: IndexReport) -> UnsupportedFile:
+    """Why an upload added nothing: all duplicates (without revealing server paths), or unreadable."""
+    if report.skipped and all(s.reason.startswith("duplicate") for s in report.skipped):
+        titles = "; ".join(s.path.split(": ", 1)[-1] for s in report.skipped)
+        return DuplicateArticle(f"{filename!r} was not indexed: already in the index ({titles})")
+    reasons = "; ".join(s.reason for s in report.skipped) or "no article in file"
+    return UnreadableFile(f"{filename!r} was not indexed: {reasons}")
 
 
 def safe_filename(name: str) -> str:

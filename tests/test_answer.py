@@ -36,8 +36,8 @@ def test_two_articles_with_the_figure_are_both_cited_newest_first():
     assert [c.article_id for c in citations] == ["A", "B"]
     assert citations[0].quote == "America still retains approximately 2,500 soldiers in Iraq."
     assert citations[0].start == 10 + A_TEXT.index("America") and citations[0].date == "2022-12-18"
-    assert text.splitlines()[1] == "- 2022-12-18, Iraq attacks: America still retains approximately 2,500 soldiers in Iraq. [1]"
-    assert text.splitlines()[2] == "- Undated, Kirkuk attacks: The US holds the majority with more than 2,500 troops. [2]"
+    assert text.splitlines()[1] == "- 2022-12-18, “Iraq attacks”: America still retains approximately 2,500 soldiers in Iraq. [1]"
+    assert text.splitlines()[2] == "- Undated, “Kirkuk attacks”: The US holds the majority with more than 2,500 troops. [2]"
 
 
 def test_a_question_the_passages_do_not_answer_is_refused():

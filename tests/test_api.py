@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import pytest
+from pathlib import Path
 
 from conftest import SEEDS
 
@@ -110,8 +111,7 @@ def test_search_returns_exact_passages(client):
     ({"question": 42}, 422, "question: Input should be a valid string"),
     ({}, 422, "question: Field required"),
     ({"question": TROOPS, "k": 0}, 422, "k: Input should be greater than or equal to 1"),
-    ({"question": TROOPS, "stream": True}, 501,
-     'Streaming ("stream": true) is not available yet; omit it to get the whole answer as JSON.'),
+    ({"question": "", "stream": True}, 422, "The question is empty: type a question about the news articles."),
 ])
 def test_bad_questions_get_json_errors(client, payload, status, message):
     response = client.post("/api/ask", json=payload)
@@ -156,8 +156,8 @@ def test_upload_ask_and_delete(writable, fresh_assistant):
 @pytest.mark.parametrize("name, data, status, message", [
     ("report.pdf", b"%PDF-1.4", 415, "'report.pdf': unsupported file type; use one of "
                                      ".htm, .html, .json, .jsonl, .markdown, .md, .ndjson, .txt"),
-    ("empty.txt", b"   \n", 415, None),
-    ("broken.json", b'{"title": "x", ', 415, None),
+    ("empty.txt", b"   \n", 422, None),
+    ("broken.json", b'{"title": "x", ', 422, None),
 ])
 def test_bad_uploads_are_rejected_whole(writable, fresh_assistant, name, data, status, message):
     response = writable.post("/api/articles", files={"file": (name, data)})
@@ -166,6 +166,15 @@ def test_bad_uploads_are_rejected_whole(writable, fresh_assistant, name, data, s
     assert writable.get("/api/health").json()["articles"] == 2
     uploads = fresh_assistant.settings.index_dir / "uploads"
     assert not uploads.exists() or not any(uploads.iterdir())
+
+
+def test_uploading_an_indexed_article_again_is_409_without_server_paths(writable):
+    seed = (Path(__file__).resolve().parent.parent / "seeds" / "003_223332f489a77368.txt").read_bytes()
+    response = writable.post("/api/articles", files={"file": ("copy.txt", seed)})
+    assert response.status_code == 409
+    assert response.json()["error"].startswith("'copy.txt' was not indexed: already in the index (Two terrorist")
+    assert "/" not in response.json()["error"].split("(", 1)[1]
+    assert writable.get("/api/health").json()["articles"] == 2
 
 
 def test_upload_over_the_limit_is_413(fresh_assistant):
