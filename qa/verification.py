@@ -7,6 +7,7 @@ without a valid citation is attributed to the one source that supports it, and a
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from typing import Sequence
@@ -30,6 +31,7 @@ additionally both yes no meanwhile overall so therefore thus since for by from w
 however according based answer sources source article articles here he she they we i but and or if when where
 what which who why how""".split())
 _ALIASES = {"american": "usa"}
+_META = frozenset("sourc articl mention report say said state accord note indic write wrote passag quot".split())
 _NEGATIONS = frozenset("not no never none nobody nothing neither nor without cannot".split())
 _CRITICAL = {w: w for w in "more less fewer most least first last only increase decrease reduce rise grow shrink "
              "decline drop fall".split()} | {
@@ -163,8 +165,9 @@ def names(sentence: str) -> list[tuple[str, ...]]:
 
 
 def terms(text: str) -> set[str]:
-    """Stemmed content words (number words left to the number check), with US/America/American unified."""
-    return {_alias(t) for t in tokenize(text) if t not in _NUMBER_WORDS}
+    """Stemmed content words (number words left to the number check, words about sources left out), with
+    US/America/American unified."""
+    return {_alias(t) for t in tokenize(text) if t not in _NUMBER_WORDS and t not in _META}
 
 
 def _alias(term: str) -> str:
@@ -249,7 +252,8 @@ def check(claim: Claim, sources: dict[int, Source], policy: Policy = Policy()) -
     moved = attribute(claim.text, sources, policy)
     if moved:
         how = "cited" if not valid else f"moved from {', '.join(f'[{n}]' for n in valid)} ({reason}) to"
-        return Check(claim, True, f"{note}{how} the source that supports it", (moved,))
+        what = "the source that supports it" if len(moved) == 1 else "the sources that together support it"
+        return Check(claim, True, f"{note}{how} {what}", moved)
     return Check(claim, False, note + reason)
 
 
@@ -261,13 +265,20 @@ def _contributing(sentence: str, cited: Sequence[Source], policy: Policy) -> tup
     return kept or ((best[0], best[1]),)
 
 
-def attribute(sentence: str, sources: dict[int, Source], policy: Policy = Policy()) -> tuple[int, int] | None:
-    """The single source that alone supports the sentence best, as (n, sentence index), or None."""
-    fits = [(best_sentence(sentence, s)[1], s.n) for s in sources.values() if not supports(sentence, [s], policy)]
-    if not fits:
-        return None
-    _, n = max(fits)
-    return n, best_sentence(sentence, sources[n])[0]
+def attribute(sentence: str, sources: dict[int, Source], policy: Policy = Policy()) -> tuple[tuple[int, int], ...]:
+    """The smallest set of sources (one, else two) that supports the sentence, each with its best sentence."""
+    for size in (1, 2):
+        fits = []
+        for group in itertools.combinations(sorted(sources), size):
+            chosen = [sources[n] for n in group]
+            if supports(sentence, chosen, policy):
+                continue
+            best = [(n, *best_sentence(sentence, sources[n])) for n in group]
+            if all(share >= policy.min_source_overlap for _, _, share in best):
+                fits.append((sum(share for _, _, share in best), tuple((n, i) for n, i, _ in best)))
+        if fits:
+            return max(fits)[1]
+    return ()
 
 
 def verify(text: str, sources: Sequence[Source], policy: Policy = Policy()) -> list[Check]:

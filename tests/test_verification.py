@@ -286,3 +286,11 @@ def test_timed_raises_generator_errors_unchanged():
 
     with pytest.raises(GeneratorError, match="not installed"):
         list(timed(Failing(), [], 10, 5.0))
+
+
+def test_sentence_needing_two_sources_is_attributed_to_both():
+    checks = verify("America keeps 2,500 soldiers in Iraq, while the attack in Kirkuk killed 13 police officers [3].",
+                    SOURCES)
+    assert [(c.verified, c.support, c.reason) for c in checks] == [
+        (True, ((1, 0), (2, 0)), "removed citation [3] (no such source); cited the sources that together "
+                                 "support it")]
