@@ -144,34 +144,36 @@ def uploader(seed_settings, tmp_path_factory):
     return Assistant.open(settings=copy_index(seed_settings, tmp_path_factory.mktemp("uploads") / "index"))
 
 
+SEED_TITLE = "Over a dozen Iraqi security service members have been killed in a string of attacks that have rocked the…"
 REJECTED_UPLOADS = [
-    ("binary.txt", PNG, "'binary.txt' was not indexed: binary file, not text"),
-    ("empty.txt", b"", "'empty.txt' was not indexed: empty file"),
-    ("latin1.txt", "Café in Mosul".encode("latin-1"), "'latin1.txt' was not indexed: not valid UTF-8 (byte 3); "
-                                                        "save the file as UTF-8"),
-    ("huge.txt", HUGE, "'huge.txt' is 25.0 MB; the limit is 20 MB (NEWSQA_MAX_UPLOAD_MB)"),
-    ("truncated.txt", "title Mosul café\n\nThe café served 40 soldiers é".encode()[:-1],
+    ("binary.txt", PNG, "UnreadableFile", "'binary.txt' was not indexed: binary file, not text"),
+    ("empty.txt", b"", "UnreadableFile", "'empty.txt' was not indexed: empty file"),
+    ("latin1.txt", "Café in Mosul".encode("latin-1"), "UnreadableFile",
+     "'latin1.txt' was not indexed: not valid UTF-8 (byte 3); save the file as UTF-8"),
+    ("huge.txt", HUGE, "FileTooLarge", "'huge.txt' is 25.0 MB; the limit is 20 MB (NEWSQA_MAX_UPLOAD_MB)"),
+    ("truncated.txt", "title Mosul café\n\nThe café served 40 soldiers é".encode()[:-1], "UnreadableFile",
      "'truncated.txt' was not indexed: not valid UTF-8 (byte 48); save the file as UTF-8"),
-    ("truncated.json", b'{"title": "Mosul", "body": "The cafe in Mosul served 40 sol',
+    ("truncated.json", b'{"title": "Mosul", "body": "The cafe in Mosul served 40 sol', "UnreadableFile",
      "'truncated.json' was not indexed: malformed JSON at line 1: Unterminated string starting at"),
-    ("dup.txt", SEED_FILE.read_bytes(), f"'dup.txt' was not indexed: duplicate of an article already in {SEED_FILE}"),
-    ("../../etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n", "'../../etc/passwd': unsupported file type; use one of "
-                                                            ".htm, .html, .json, .jsonl, .markdown, .md, .ndjson, .txt"),
-    ("notes.pdf", b"%PDF-1.4", "'notes.pdf': unsupported file type; use one of "
-                               ".htm, .html, .json, .jsonl, .markdown, .md, .ndjson, .txt"),
+    ("dup.txt", SEED_FILE.read_bytes(), "DuplicateArticle",
+     f"'dup.txt' was not indexed: already in the index ({SEED_TITLE})"),
+    ("../../etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n", "UnsupportedFile",
+     "'../../etc/passwd': unsupported file type; use one of .htm, .html, .json, .jsonl, .markdown, .md, .ndjson, .txt"),
+    ("notes.pdf", b"%PDF-1.4", "UnsupportedFile",
+     "'notes.pdf': unsupported file type; use one of .htm, .html, .json, .jsonl, .markdown, .md, .ndjson, .txt"),
 ]
 
 
-@pytest.mark.parametrize("name, data, message", REJECTED_UPLOADS, ids=[c[0] for c in REJECTED_UPLOADS])
-def test_rejected_uploads_say_why_and_change_nothing(uploader, name, data, message):
-    from qa import UnsupportedFile
+@pytest.mark.parametrize("name, data, error, message", REJECTED_UPLOADS, ids=[c[0] for c in REJECTED_UPLOADS])
+def test_rejected_uploads_say_why_and_change_nothing(uploader, name, data, error, message):
+    import qa
 
     before = {a.id for a in uploader.articles()}
     uploads = uploader.settings.index_dir / "uploads"
     files_before = set(uploads.iterdir()) if uploads.exists() else set()
-    with pytest.raises(UnsupportedFile) as raised:
+    with pytest.raises(qa.UnsupportedFile) as raised:
         uploader.add_upload(name, data)
-    assert str(raised.value) == message
+    assert (type(raised.value).__name__, str(raised.value)) == (error, message)
     assert {a.id for a in uploader.articles()} == before >= SEED_IDS
     assert (set(uploads.iterdir()) if uploads.exists() else set()) == files_before, "a rejected upload was kept"
 
@@ -406,10 +408,10 @@ def test_rest_questions(rest, body, status, check):
 
 
 @pytest.mark.parametrize("name, data, status, check", [
-    ("binary.txt", PNG, 415, "'binary.txt' was not indexed: binary file, not text"),
-    ("latin1.txt", "Café in Mosul".encode("latin-1"), 415, "not valid UTF-8 (byte 3)"),
-    ("truncated.json", b'{"title": "x", "body": "cut', 415, "malformed JSON at line 1"),
-    ("dup.txt", SEED_FILE.read_bytes(), 415, "duplicate of an article already in"),
+    ("binary.txt", PNG, 422, "'binary.txt' was not indexed: binary file, not text"),
+    ("latin1.txt", "Café in Mosul".encode("latin-1"), 422, "not valid UTF-8 (byte 3)"),
+    ("truncated.json", b'{"title": "x", "body": "cut', 422, "malformed JSON at line 1"),
+    ("dup.txt", SEED_FILE.read_bytes(), 409, f"'dup.txt' was not indexed: already in the index ({SEED_TITLE})"),
     ("huge.txt", HUGE, 413, "'huge.txt' is over the upload limit of 20 MB (NEWSQA_MAX_UPLOAD_MB)"),
     ("../../../../tmp/evil.txt", GOOD.replace(b"14", b"19"), 201, "evil-"),
 ], ids=["binary", "latin1", "truncated", "duplicate", "huge", "traversal"])

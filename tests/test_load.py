@@ -1,0 +1,51 @@
+"""Load, reduced form: 16 clients x 10 asks through the REST API of a real `python app.py` on 127.0.0.1 while an
+upload is indexed. The full form is `python -m qa.loadtest --clients 16 --seconds 60` (docs/reliability.md)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from qa.loadtest import LoadConfig, check_loopback, main, run_load, serve
+
+CLIENTS, ASKS, UPLOADED = 16, 10, 12
+
+
+@pytest.mark.slow
+def test_sixteen_clients_ask_while_an_upload_is_indexed(seed_settings, tmp_path):
+    index = tmp_path / "index"
+    shutil.copytree(seed_settings.index_dir, index)
+    config = LoadConfig(clients=CLIENTS, seconds=240, asks_per_client=ASKS, uploads=1, upload_articles=UPLOADED)
+    with serve(index, tmp_path / "server.log") as (url, pid):
+        result = run_load(url, config, server_pid=pid)
+    print(result.summary())
+    assert result.errors == []
+    assert result.wrong_answers == 0
+    assert result.asks == CLIENTS * ASKS
+    assert result.lost_articles == []
+    assert (len(result.uploaded), result.articles_before, result.articles_after) == (UPLOADED, 2, 2 + UPLOADED)
+    assert result.asks_during_uploads > 0, "no ask was answered while the upload was indexed"
+    assert 0 < result.percentile(50) <= result.percentile(95)
+    assert result.peak_rss_mb and result.peak_rss_mb > 100
+
+
+@pytest.mark.parametrize("url", ["http://10.0.0.8:7860", "http://192.168.1.20/", "http://example.com:7860",
+                                 "http://172.16.0.1:80", "http://0.0.0.0:7860"])
+def test_only_loopback_addresses_are_targeted(url):
+    with pytest.raises(ValueError, match="only targets loopback addresses"):
+        check_loopback(url)
+    assert main(["--url", url, "--seconds", "1", "--clients", "1"]) == 2
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:7860", "http://localhost:8000/", "http://[::1]:7860"])
+def test_loopback_addresses_are_accepted(url):
+    assert check_loopback(url).endswith("/")
+
+
+def test_percentiles_are_nearest_rank():
+    from qa.loadtest import LoadResult
+
+    result = LoadResult(clients=1, latencies=[0.1 * i for i in range(1, 21)])
+    assert (result.percentile(50), result.percentile(95), result.percentile(100)) == \
+        pytest.approx((1.0, 1.9, 2.0))
