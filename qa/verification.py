@@ -205,7 +205,24 @@ def supports(sentence: str, sources: Sequence[Source], policy: Policy = Policy()
         share = len(words & excerpt) / len(words) if words else 1.0
         if len(words) >= 2 and share < policy.min_overlap:
             return f"only {share:.0%} of the words of {part!r} are in the cited source"
+        apart = _numbers_apart(part, words, sources)
+        if apart:
+            return f"number {apart} is not in the sentence that says {part!r}"
     return ""
+
+
+def _numbers_apart(part: str, words: set[str], sources: Sequence[Source]) -> str:
+    """A number of the clause that is in none of the source sentences best matching the clause ('' if none).
+
+    Numbers must come from the sentence that says the same thing, not from anywhere in the sources."""
+    wanted = claimed_numbers(part)
+    if not wanted or not words:
+        return ""
+    pieces = [text for s in sources for text in (s.header, *s.sentences)]
+    counts = [len(words & terms(text)) for text in pieces]
+    near = [numbers(text) for text, n in zip(pieces, counts) if n >= max(1, max(counts) - 1)]
+    missing = wanted - set().union(*near) if near else set()
+    return sorted(missing, key=len)[0] if missing else ""
 
 
 def clauses(sentence: str) -> list[str]:
@@ -216,12 +233,21 @@ def clauses(sentence: str) -> list[str]:
 
 
 def answers(question: str, sentence: str) -> bool:
-    """Does the sentence add what the question asks for (a new number, date or name; else new words)?"""
+    """Is the sentence about the question (a shared word) and does it add what the question asks for
+    (a new number, date or name; else new words)?"""
     query = analyse(question)
+    asked = {t[:4] for t in terms(question)}
+    mine = {t[:4] for t in terms(sentence)}
+    if asked and not asked & mine:
+        return False
     if query.answer_type != "OTHER":
         return fits_type(query, sentence)
-    asked = {t[:4] for t in terms(question)}
-    return any(t[:4] not in asked for t in terms(sentence))
+    return bool(mine - asked)
+
+
+def _heading(source: Source) -> str:
+    """The start of a source's title, lower-cased (a reply that repeats it is echoing the prompt)."""
+    return source.header.lower()[:30].rstrip(" .…")
 
 
 def best_sentence(sentence: str, source: Source) -> tuple[int, float]:
@@ -239,6 +265,8 @@ def check(claim: Claim, sources: dict[int, Source], policy: Policy = Policy()) -
     """Verify one claim against the sources it cites (invalid marks removed; uncited claims attributed)."""
     if is_refusal(claim.text):
         return Check(claim, False, "says the sources do not answer", refusal=True)
+    if any(_heading(s) in claim.text.lower() for s in sources.values() if len(_heading(s)) >= 20):
+        return Check(claim, False, "repeats a source's heading")
     invalid = [n for n in claim.cited if n not in sources]
     valid = [n for n in claim.cited if n in sources]
     note = f"removed citation {', '.join(f'[{n}]' for n in invalid)} (no such source); " if invalid else ""

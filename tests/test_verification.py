@@ -294,3 +294,24 @@ def test_sentence_needing_two_sources_is_attributed_to_both():
     assert [(c.verified, c.support, c.reason) for c in checks] == [
         (True, ((1, 0), (2, 0)), "removed citation [3] (no such source); cited the sources that together "
                                  "support it")]
+
+
+def test_a_number_must_come_from_the_sentence_that_says_the_same_thing():
+    both = [Source(1, "ISIS in Iraq — Wire, undated", (
+        "IS first burst onto the scene in Iraq in 2014.",
+        "Iraq administration proclaimed the extermination of ISIS in late months of 2017."))]
+    assert supports("The Iraq administration proclaimed the extermination of ISIS in 2017.", both) == ""
+    assert supports("The Iraq administration proclaimed the extermination of ISIS in late 2014.", both) == (
+        "number 2014 is not in the sentence that says 'The Iraq administration proclaimed the extermination "
+        "of ISIS in late 2014.'")
+
+
+def test_a_reply_that_echoes_a_source_heading_is_not_a_claim():
+    checks = verify("The sources: (Attacks rock Iraq — National Review, 2022-12-18) America still retains "
+                    "approximately 2,500 soldiers in Iraq.", SOURCES)
+    assert [(c.verified, c.reason) for c in checks] == [(False, "repeats a source's heading")]
+
+
+def test_an_answer_must_be_about_the_question():
+    assert not answers("What happened to the caliphate after the defeat?",
+                       "The two attacks occurred early on Sunday.")
