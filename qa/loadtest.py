@@ -30,9 +30,11 @@ TROOPS = "How many US troops remain?"
 SEED_QUESTIONS = [TROOPS, "Where did the bomb blast hit a police truck?",
                   "How many Iraqi police officers were killed in the Kirkuk attack?",
                   "Who is blamed for the attacks in Iraq?", "How many international forces are in Iraq?"]
-TOWNS = ["Aberlin", "Brackwater", "Corvale", "Dunmere", "Eastholt", "Fennick", "Glenroy", "Harrowgate",
-         "Ivybridge", "Jarrow", "Kelso", "Lanark", "Moffat", "Nairn", "Oban", "Peebles", "Quarrier", "Rothes",
-         "Selkirk", "Thurso", "Ullapool", "Wick", "Yetholm", "Zennor"]
+TOWNS = ["Aber", "Brack", "Corv", "Dunm", "Easth", "Fenn", "Glenr", "Harr", "Ivyb", "Jarr", "Kels", "Lan",
+         "Moff", "Nairb", "Obh", "Peeb", "Quarr", "Roth", "Selk", "Thurs", "Ullap", "Wickl", "Yeth", "Zenn"]
+ENDINGS = ["ford", "wick", "ness", "thorpe", "bury", "stead", "mouth", "holme", "by", "field", "ley", "combe",
+           "hithe", "minster", "worth", "haven", "dale", "garth", "shaw", "cote"]
+ASK_FACT_SHARE = 0.25
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class LoadConfig:
     uploads: int = 6
     upload_articles: int = 24
     timeout: float = 120.0
+    warm_up: bool = True
 
 
 @dataclass
@@ -119,19 +122,24 @@ def check_loopback(url: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
+def town(n: int) -> str:
+    """The n-th made-up town name (one word, unique for n below 480)."""
+    return TOWNS[n % len(TOWNS)] + ENDINGS[(n // len(TOWNS)) % len(ENDINGS)]
+
+
 def upload_file(count: int, batch: int = 0) -> tuple[bytes, dict[str, str]]:
     """A JSONL file of `count` small generated articles, and each town's number of footbridges."""
     rng = random.Random(batch)
     lines, facts = [], {}
     for i in range(count):
-        town = f"{TOWNS[i % len(TOWNS)]}-{batch}-{i}"
-        bridges = rng.randint(3, 90)
-        facts[town] = str(bridges)
-        lines.append(json.dumps({"title": f"{town} council opens bridges", "source": "Load Wire",
+        town_name = town(batch * count + i)
+        bridges = rng.randint(31, 99)  # apart from the months (2-30) and the cost (100-900)
+        facts[town_name] = str(bridges)
+        lines.append(json.dumps({"title": f"{town_name} council opens bridges", "source": "Load Wire",
                                  "date": f"2024-03-{1 + i % 28:02d}",
-                                 "body": f"The council of {town} opened {bridges} new footbridges on Monday. "
-                                         f"Engineers in {town} said the work took {rng.randint(2, 30)} months "
-                                         f"and cost {rng.randint(1, 900)} thousand pounds."}))
+                                 "body": f"The council of {town_name} opened {bridges} new footbridges on Monday. "
+                                         f"Engineers in {town_name} said the work took {rng.randint(2, 30)} months "
+                                         f"and cost {rng.randint(100, 900)} thousand pounds."}))
     return ("\n".join(lines) + "\n").encode(), facts
 
 
@@ -156,7 +164,7 @@ def _client(url: str, config: LoadConfig, deadline: float, result: LoadResult, l
         for _ in range(config.asks_per_client):
             if time.monotonic() >= deadline:
                 return
-            question = rng.choice(SEED_QUESTIONS)
+            question, expected = _question(rng, result, lock)
             started = time.monotonic()
             try:
                 response = http.post("api/ask", json={"question": question})
@@ -171,8 +179,24 @@ def _client(url: str, config: LoadConfig, deadline: float, result: LoadResult, l
                 result.finished.append(started + elapsed)
                 if not ok:
                     result.errors.append(f"{question!r}: {body}")
-                elif question == TROOPS and "2,500" not in body["answer"]:
+                elif expected and expected not in body["answer"]:
                     result.wrong_answers += 1
+
+
+def _question(rng: random.Random, result: LoadResult, lock: threading.Lock) -> tuple[str, str | None]:
+    """A question and the text its answer must contain: mostly seed questions, some about uploaded articles."""
+    with lock:
+        towns = sorted(result.facts) if rng.random() < ASK_FACT_SHARE else []
+        if towns:
+            name = rng.choice(towns)
+            return fact_question(name), result.facts[name]
+    question = rng.choice(SEED_QUESTIONS)
+    return question, "2,500" if question == TROOPS else None
+
+
+def fact_question(town_name: str) -> str:
+    """The question about an uploaded article."""
+    return f"How many new footbridges did the council of {town_name} open?"
 
 
 def _uploads(url: str, config: LoadConfig, started: float, result: LoadResult) -> None:
@@ -207,6 +231,14 @@ def _upload(url: str, name: str, data: bytes, result: LoadResult) -> list[str]:
     return response.json()["report"]["article_ids"]
 
 
+def warm_up(url: str) -> None:
+    """Ask each seed question once (not measured), so the run measures a warm server."""
+    import httpx
+
+    for question in SEED_QUESTIONS:
+        httpx.post(url + "api/ask", json={"question": question}, timeout=300)
+
+
 def all_done(result: LoadResult, config: LoadConfig) -> bool:
     """True once every client has made its allowed number of asks."""
     return result.asks >= config.clients * config.asks_per_client
@@ -216,12 +248,12 @@ def check_facts(url: str, facts: dict[str, str], sample: int, result: LoadResult
     """Ask about a sample of uploaded articles; an answer without the article's number counts as wrong."""
     import httpx
 
-    for town in random.Random(0).sample(sorted(facts), min(sample, len(facts))):
-        question = f"How many new footbridges did the council of {town} open?"
+    for name in random.Random(0).sample(sorted(facts), min(sample, len(facts))):
+        question = fact_question(name)
         response = httpx.post(url + "api/ask", json={"question": question}, timeout=120)
         if response.status_code != 200:
             result.errors.append(f"{question!r}: HTTP {response.status_code}")
-        elif facts[town] not in response.json()["answer"]:
+        elif facts[name] not in response.json()["answer"]:
             result.wrong_answers += 1
 
 
@@ -238,6 +270,8 @@ def run_load(url: str, config: LoadConfig, server_pid: int | None = None) -> Loa
     result, lock = LoadResult(clients=config.clients), threading.Lock()
     before = article_ids(url)
     result.articles_before = len(before)
+    if config.warm_up:
+        warm_up(url)
     started = time.monotonic()
     deadline = started + config.seconds
     threads = [threading.Thread(target=_client, args=(url, config, deadline, result, lock, n), daemon=True)
@@ -308,11 +342,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--asks", type=int, default=1000, help="ask limit per client (default 1000)")
     parser.add_argument("--uploads", type=int, default=6, help="files uploaded one after another (default 6)")
     parser.add_argument("--upload-articles", type=int, default=24, help="articles per upload (default 24)")
+    parser.add_argument("--cold", action="store_true", help="skip the warm-up asks (measure a cold server)")
     parser.add_argument("--url", help="an already running server on a loopback address (default: start one)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     config = LoadConfig(clients=args.clients, seconds=args.seconds, asks_per_client=args.asks,
-                        uploads=args.uploads, upload_articles=args.upload_articles)
+                        uploads=args.uploads, upload_articles=args.upload_articles, warm_up=not args.cold)
     try:
         if args.url:
             result = run_load(args.url, config)
