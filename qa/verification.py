@@ -32,6 +32,9 @@ however according based answer sources source article articles here he she they 
 what which who why how""".split())
 _ALIASES = {"american": "usa"}
 _META = frozenset("sourc articl mention report say said state accord note indic write wrote passag quot".split())
+_WHEN = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|"
+                   r"\b(mon|tues|wednes|thurs|fri|satur|sun)day\b|\b(yesterday|today|tonight)\b", re.I)
+_FUNCTION = frozenset("after before also onto about since during while among within upon".split())
 _NEGATIONS = frozenset("not no never none nobody nothing neither nor without cannot".split())
 _CRITICAL = {w: w for w in "more less fewer most least first last only increase decrease reduce rise grow shrink "
              "decline drop fall".split()} | {
@@ -89,8 +92,8 @@ class Check:
 class Policy:
     """Thresholds of the lexical support check."""
 
-    min_overlap: float = 0.5
-    min_source_overlap: float = 0.2
+    min_overlap: float = 0.6
+    min_source_overlap: float = 0.25
 
 
 def parse_claims(text: str) -> list[Claim]:
@@ -236,13 +239,33 @@ def answers(question: str, sentence: str) -> bool:
     """Is the sentence about the question (a shared word) and does it add what the question asks for
     (a new number, date or name; else new words)?"""
     query = analyse(question)
-    asked = {t[:4] for t in terms(question)}
-    mine = {t[:4] for t in terms(sentence)}
+    asked = {t[:4] for t in terms(question) if t not in _FUNCTION}
+    mine = {t[:4] for t in terms(sentence) if t not in _FUNCTION}
     if asked and not asked & mine:
         return False
     if query.answer_type != "OTHER":
         return fits_type(query, sentence)
     return bool(mine - asked)
+
+
+def agrees(question: str, quotes: Sequence[str], answer: str) -> bool:
+    """For a question after a number, date, person or place: does the answer give one of the numbers, dates or
+    names (not in the question) that the quoted sentences give? Other questions, or quotes without any: True."""
+    kind = analyse(question).answer_type
+    if kind == "OTHER":
+        return True
+    wanted = set().union(set(), *(_items(kind, q) for q in quotes)) - _items(kind, question)
+    return not wanted or bool(wanted & _items(kind, answer))
+
+
+def _items(kind: str, text: str) -> set[str]:
+    """The numbers (and, for dates, month and day names) or the name terms of a text."""
+    if kind in ("NUMBER", "DATE"):
+        found = numbers(text)
+        if kind == "DATE":
+            found |= {m.group().lower()[:3] for m in _WHEN.finditer(text)}
+        return found
+    return {t for name in names(text) for t in name}
 
 
 def _heading(source: Source) -> str:

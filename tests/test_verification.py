@@ -11,7 +11,7 @@ from index import GeneratorError, Passage
 from qa.answer import REFUSAL, Answer
 from qa.citations import cite
 from qa.synthesis import SynthesisPolicy, Synthesizer, prompt, select, timed
-from qa.verification import (Claim, Source, answers, claimed_numbers, clauses, critical, is_refusal, names,
+from qa.verification import (Claim, Source, agrees, answers, claimed_numbers, clauses, critical, is_refusal, names,
                              numbers, parse_claims, renumber, supports, verify)
 
 TROOPS = Source(1, "Attacks rock Iraq — National Review, 2022-12-18", (
@@ -315,3 +315,13 @@ def test_a_reply_that_echoes_a_source_heading_is_not_a_claim():
 def test_an_answer_must_be_about_the_question():
     assert not answers("What happened to the caliphate after the defeat?",
                        "The two attacks occurred early on Sunday.")
+
+
+def test_the_answer_must_agree_with_the_quoted_sentences_on_what_was_asked():
+    quotes = ["A terrorist attack in Kirkuk claimed the lives of 13 Iraqi police officers."]
+    assert agrees("How many police officers died in Kirkuk?", quotes, "Twelve officers died in Kirkuk. [1]") is False
+    assert agrees("How many police officers died in Kirkuk?", quotes, "Thirteen officers died in Kirkuk. [1]")
+    assert agrees("Where did the attacks occur?", ["They occurred in the al-Rashad area."], "In Kirkuk. [1]") is False
+    assert agrees("Where did the attacks occur?", ["They occurred in the al-Rashad area."], "Near al-Rashad. [1]")
+    assert agrees("When did IS burst onto the scene?", ["IS appeared in 2014."], "In June 2014. [1]")
+    assert agrees("What did the group declare?", ["It declared a caliphate."], "Independence. [1]")
