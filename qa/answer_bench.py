@@ -150,12 +150,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=100)
     parser.add_argument("--timeout", type=float, default=300.0, help="NEWSQA_LLM_TIMEOUT for the run")
     parser.add_argument("--out", type=Path, default=Path("answer_bench.json"))
+    parser.add_argument("--rows-only", action="store_true",
+                        help="summarize the rows already written (an interrupted run) without asking anything")
     args = parser.parse_args(argv)
     queries = dev_sample(size=args.sample)
     rows_path = args.out.with_suffix(".rows.jsonl")
     results, rows = {}, {}
     for model in args.models.split(","):
-        rows[model] = run_model(args.index_dir, model, queries, rows_path, args.timeout)
+        if args.rows_only:
+            done = _done_rows(rows_path, model)
+            rows[model] = [done[q.number] for q in queries if q.number in done]
+        else:
+            rows[model] = run_model(args.index_dir, model, queries, rows_path, args.timeout)
         results[model] = summary(rows[model])
     print(table(results))
     args.out.write_text(json.dumps({"sample": [q.number for q in queries], "seed": SEED, "summary": results,
