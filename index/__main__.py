@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from . import Indexer, KeywordIndex, NewsqaError, Settings, Store, keyword_folder, load_embedder
+from .readers import MISSING
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -33,7 +34,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(json.dumps(report.to_dict(), indent=2) if args.json else report.summary())
-    return 0
+    missing = [s.path for s in report.skipped if s.reason == MISSING]
+    if missing:
+        print(f"error: not found: {', '.join(missing)}", file=sys.stderr)
+    return 1 if missing else 0
 
 
 def build_index(settings: Settings, paths: list[Path], prune: bool = False, progress: bool = False):

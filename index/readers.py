@@ -14,6 +14,7 @@ TEXT_TYPES = {".txt", ".md", ".markdown"}
 HTML_TYPES = {".html", ".htm"}
 JSON_TYPES = {".json", ".jsonl", ".ndjson"}
 SUPPORTED = TEXT_TYPES | HTML_TYPES | JSON_TYPES
+MISSING = "no such file or folder"
 
 HEADER_KEYS = {"title": "title", "headline": "title", "source": "source", "outlet": "source",
                "publisher": "source", "date": "date", "published": "date",
@@ -52,15 +53,19 @@ def find_files(paths: list[Path]) -> tuple[list[Path], list[Skip]]:
     for path in paths:
         if path.is_dir():
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                if child.suffix.lower() in SUPPORTED and not child.name.startswith("."):
+                if any(part.startswith(".") for part in child.relative_to(path).parts):
+                    continue  # hidden files and folders (.git, editor swap files) are not articles
+                if child.suffix.lower() in SUPPORTED:
                     found.append(child)
+                else:
+                    skipped.append(Skip(str(child), f"unsupported file type {child.suffix or '(none)'}"))
         elif path.is_file():
             if path.suffix.lower() in SUPPORTED:
                 found.append(path)
             else:
                 skipped.append(Skip(str(path), f"unsupported file type {path.suffix or '(none)'}"))
         else:
-            skipped.append(Skip(str(path), "no such file or folder"))
+            skipped.append(Skip(str(path), MISSING))
     return found, skipped
 
 

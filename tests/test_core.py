@@ -102,3 +102,19 @@ def test_cli_contract(seed_settings):
     empty = subprocess.run([sys.executable, "-m", "qa", "ask", "  ", "--index-dir", str(seed_settings.index_dir)],
                            capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert empty.returncode == 1 and "question is empty" in empty.stderr
+
+
+def test_cli_build_reports_unsupported_files_and_fails_on_missing_paths(tmp_path):
+    folder = tmp_path / "in"
+    (folder / ".git").mkdir(parents=True)
+    (folder / ".git" / "config").write_text("[core]")
+    (folder / "photo.png").write_bytes(b"\x89PNG")
+    (folder / "a.txt").write_text("title A\n\nPolice in Kirkuk made 7 arrests.")
+    run = subprocess.run([sys.executable, "-m", "index", "build", str(folder), str(tmp_path / "typo"),
+                          "--index-dir", str(tmp_path / "ix"), "--json"], capture_output=True, text=True,
+                         cwd=ROOT, timeout=300)
+    assert run.returncode == 1 and "not found" in run.stderr
+    report = json.loads(run.stdout)
+    assert report["added"] == 1
+    assert sorted((s["path"].rsplit("/", 1)[-1], s["reason"]) for s in report["skipped"]) == \
+        [("photo.png", "unsupported file type .png"), ("typo", "no such file or folder")]
