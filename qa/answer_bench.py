@@ -91,7 +91,7 @@ def _ask(assistant, model: str, q: Query) -> dict:
     return {"model": model, "number": q.number, "kind": q.kind, "gold": q.answer, "prediction": prediction,
             "correct": correct(prediction, q.answer), "correct_loose": correct_loose(prediction, q.answer),
             "mode": answer.mode, "refused": answer.refused,
-            "citations": len(answer.citations), "notes": list(answer.notes),
+            "citations": len(answer.citations), "notes": list(answer.notes), "sentences": list(answer.sentences),
             "seconds": time.perf_counter() - started,
             "first_token": answer.timings.get("llm_first_token"), "llm_seconds": answer.timings.get("llm")}
 

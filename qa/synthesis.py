@@ -216,7 +216,9 @@ def finish(extractive: Answer, excerpts: Sequence[Excerpt], draft: str, notes: t
                   f"None of the language model's {len(checks)} sentence(s) could be verified against the cited "
                   "articles")
         note = reason + ("." if extractive.refused else "; showing the quoted sentences instead.")
-        return replace(_with_notes(extractive, notes + (note,)), timings=timings)
+        rejected = tuple(_record(replace(c, verified=False, reason=f"{c.reason}, but the answer {said}")
+                                 if c.verified else c, []) for c in checks)
+        return replace(_with_notes(extractive, notes + (note,)), timings=timings, sentences=rejected)
     by_n = {e.n: e for e in excerpts}
     citations = tuple(_citation(i, by_n[n], checks) for i, n in enumerate(order, 1))
     dropped = sum(1 for c in checks if not c.verified)

@@ -200,6 +200,8 @@ def test_nothing_verified_returns_the_extractive_answer_with_a_note():
     assert (answer.mode, answer.text) == ("extractive", _extractive().text)
     assert answer.notes == ("None of the language model's 1 sentence(s) could be verified against the cited "
                             "articles; showing the quoted sentences instead.",)
+    assert answer.sentences == ({"text": "The US has 40,000 troops in Iraq.", "citations": [], "verified": False,
+                                 "reason": "number 40000 is not in the cited source", "model_citations": [1]},)
 
 
 def test_refused_extractive_answer_stays_refused_when_the_model_makes_things_up():
