@@ -346,7 +346,8 @@ def test_cli_build_reports_each_bad_file_and_keeps_everything(cli):
 
     results, context = cli
     done = results["bad files"]
-    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.returncode == 1 and done.stderr.startswith("error: not found: "), done.stderr[-2000:]
+    assert done.stderr.rstrip().endswith("no-such-folder")
     report = json.loads(done.stdout)
     reasons = {Path(s["path"].split(": ", 1)[0]).name: s["reason"].split(":")[0] for s in report["skipped"]}
     assert reasons == {
