@@ -159,20 +159,21 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def llama_server():
+def llama_server(tmp_path_factory):
     """`python -m llama_cpp.server` with SmolLM2 (1 thread) on a free port of 127.0.0.1."""
     import httpx
 
     port = _free_port()
+    log = open(tmp_path_factory.mktemp("llama-server") / "server.log", "w+")
     process = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_path()),
                                 "--model_alias", "smollm2", "--host", "127.0.0.1", "--port", str(port),
-                                "--n_threads", "1", "--n_threads_batch", "1", "--n_ctx", "4096", "--seed", "0"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                "--n_threads", "1", "--n_threads_batch", "1", "--n_ctx", "4096", "--seed", "0",
+                                "--verbose", "False"], stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/v1"
     try:
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
-            assert process.poll() is None, process.stderr.read().decode()[-2000:]
+            assert process.poll() is None, log.seek(0) or log.read()[-2000:]
             try:
                 if httpx.get(url + "/models", timeout=5).status_code == 200:
                     break
@@ -185,6 +186,7 @@ def llama_server():
     finally:
         process.terminate()
         process.wait(timeout=30)
+        log.close()
 
 
 @pytest.mark.slow
