@@ -42,6 +42,7 @@ class AnswerPolicy:
     other_source_margin: float = 0.12
     other_source_similarity: float = 0.05
     max_sources: int = 3
+    shortlist: int = 16
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,19 @@ def candidates(passages: Sequence[Passage]) -> list[Sentence]:
                 found.append(Sentence(passage, start, end, previous))
             previous = start
     return found
+
+
+def shortlist(query: Query, found: list[Sentence], size: int) -> list[Sentence]:
+    """The sentences worth embedding: the best `size` by query-term coverage (with their previous
+    sentence), earlier-ranked passages first on ties; order preserved."""
+    if len(found) <= size:
+        return found
+    def lexical(i: int) -> tuple[float, int]:
+        sentence = found[i]
+        paired = coverage(query.terms, sentence.window(), sentence.passage) if sentence.previous is not None else 0.0
+        return max(coverage(query.terms, sentence.text, sentence.passage), 0.9 * paired), -i
+    keep = sorted(sorted(range(len(found)), key=lexical, reverse=True)[:size])
+    return [found[i] for i in keep]
 
 
 def score(query: Query, question_vector: np.ndarray, found: list[Sentence], vectors: np.ndarray,

@@ -17,7 +17,7 @@ from index import (SUPPORTED, ArticleNotFound, DuplicateArticle, Embedder, FileT
                    KeywordIndex, Passage, Settings, Store, StoredArticle, UnreadableFile, UnsupportedFile,
                    keyword_folder, load_embedder)
 
-from .answer import Answer, AnswerPolicy, Sentence, candidates, choose, compose, score
+from .answer import Answer, AnswerPolicy, Sentence, candidates, choose, compose, score, shortlist
 from .conversation import rewrite
 from .query import analyse, check_question
 from .retrieval import CrossEncoderReranker, Retriever
@@ -102,7 +102,7 @@ class Assistant:
         vector = self.embedder.embed([rewritten])[0]
         passages = self.retriever.search(rewritten, k=k or self.policy.passages, vector=vector)
         t1 = time.perf_counter()
-        found = candidates(passages)
+        found = shortlist(query, candidates(passages), self.policy.shortlist)
         scored = score(query, vector, found, self._sentence_vectors(found), self.policy)
         chosen = choose(scored, self.policy)
         text, citations = compose(rewritten, chosen)
