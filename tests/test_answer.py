@@ -78,3 +78,14 @@ def test_follow_up_questions_carry_the_subject():
     assert rewrite("what about in Kirkuk?", history) == "How many US troops remain in Kirkuk?"
     assert rewrite("Who is the Iraqi Prime Minister?", history) == "Who is the Iraqi Prime Minister?"
     assert rewrite("and how many in Mosul?", []) == "and how many in Mosul?"
+
+
+def test_shortlist_keeps_the_sentences_that_cover_the_question_in_order():
+    from qa.answer import shortlist
+
+    text = " ".join(f"Filler sentence number {i} says nothing." for i in range(10))
+    text += " Police in Kirkuk made 7 arrests. More filler follows here. Kirkuk police were praised."
+    found = candidates([passage("p", "P", text, None, "Local news")])
+    kept = shortlist(analyse("How many arrests did Kirkuk police make?"), found, 2)
+    assert [s.text for s in kept] == ["Police in Kirkuk made 7 arrests.", "Kirkuk police were praised."]
+    assert shortlist(analyse("anything"), found[:3], 5) == found[:3]
