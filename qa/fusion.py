@@ -36,23 +36,26 @@ def diversify(ranked: Sequence[tuple[str, float]], group_of: dict[str, str], pen
 
 
 def interleave(lanes: Sequence[Ranking], overall: Ranking, group_of: dict[str, str], rounds: int = 2,
-               penalty: float = 0.5, limit: int = 10) -> list[tuple[str, float, str]]:
+               penalty: float = 0.5, limit: int = 10, by_score: bool = False,
+               repeat: bool = False) -> list[tuple[str, float, str]]:
     """Take turns over the lanes for `rounds` rounds, each turn the lane's best item from a group not
-    yet taken; then fill up from the overall ranking, diversified. Returns (item, score, lane) with
+    yet taken (after the first round, with repeat, a group taken once may give a second item; a round's
+    picks best first when by_score); then fill up from the overall ranking, diversified. Returns (item, score, lane) with
     lane 'lane-<i>' or 'overall'; scores never increase down the list."""
     result: list[tuple[str, float, str]] = []
     used: set[str] = set()
     taken: dict[str, int] = {}
-    for _ in range(rounds):
+    for round_ in range(rounds):
+        picks = []
         for number, lane in enumerate(lanes):
-            pick = next(((item, score) for item, score in lane
-                         if item not in used and not taken.get(group_of.get(item, item))), None)
-            if pick is None or len(result) >= limit:
-                continue
-            result.append((pick[0], pick[1], f"lane-{number}"))
-            used.add(pick[0])
-            group = group_of.get(pick[0], pick[0])
-            taken[group] = taken.get(group, 0) + 1
+            pick = next(((item, score) for item, score in lane if item not in used
+                         and taken.get(group_of.get(item, item), 0) <= (repeat and round_ > 0)), None)
+            if pick is not None and len(result) + len(picks) < limit:
+                picks.append((pick[0], pick[1], f"lane-{number}"))
+                used.add(pick[0])
+                group = group_of.get(pick[0], pick[0])
+                taken[group] = taken.get(group, 0) + 1
+        result += sorted(picks, key=lambda p: -p[1]) if by_score else picks
     rest = diversify([kv for kv in overall if kv[0] not in used], group_of, penalty,
                      limit=limit - len(result), taken=taken)
     result += [(item, score, "overall") for item, score in rest]

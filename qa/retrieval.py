@@ -1,5 +1,11 @@
-"""Hybrid retrieval: dense (Chroma) and BM25 candidates, fused, date-boosted, optionally reranked; then
-one lane per outlet the question names, interleaved ahead of the overall ranking, spread over articles."""
+"""Hybrid retrieval: dense (Chroma) and BM25 candidates, fused, date-boosted, optionally reranked; then one
+lane per outlet the question names, interleaved ahead of the overall ranking, spread over articles.
+
+Multi-hop news questions name their outlets ("Does the TechCrunch article on X and the Hacker News article on
+Y ..."): each named outlet gets a lane, a ranking restricted to its passages and scored with the question
+plus the question's own words about that outlet; the lanes take turns at the top of the list, so every named
+outlet is represented there. The measurements behind each knob are in docs/benchmarks.md.
+"""
 
 from __future__ import annotations
 
@@ -23,34 +29,34 @@ class Reranker(Protocol):
 
 @dataclass(frozen=True)
 class RetrievalConfig:
-    """Knobs of the pipeline (measured on the MultiHop-RAG dev split; see docs/benchmarks.md)."""
+    """Knobs of the pipeline (tuned on the MultiHop-RAG dev split; see docs/benchmarks.md)."""
 
     candidates: int = 60
-    dense_weight: float = 1.0
+    dense_weight: float = 0.3
     keyword_weight: float = 1.0
-    rrf_k: float = 60.0
-    outlet_boost: float = 0.5
-    date_boost: float = 0.5
-    facet_rounds: int = 2
-    diversity_penalty: float = 0.3
+    rrf_k: float = 10.0
+    date_boost: float = 1.0
+    lane_rounds: int = 3
+    lane_text_weight: float = 1.0
+    lane_repeat: bool = True
+    lanes_by_score: bool = True
+    diversity_penalty: float = 0.1
     rerank_depth: int = 30
 
 
 @dataclass(frozen=True)
 class Catalog:
-    """Per-position facts of a snapshot's passages that retrieval filters on, and the outlet names."""
+    """The outlet of each passage of a snapshot (in snapshot order) and the names questions use for them."""
 
     generation: str
     sources: np.ndarray
-    dates: list
     aliases: dict
 
     @classmethod
     def of(cls, snapshot: Snapshot) -> "Catalog":
-        """Index a snapshot's passages by outlet and date."""
+        """Index a snapshot's passages by outlet."""
         sources = np.array([p.source or "" for p in snapshot.passages], dtype=object)
-        dates = [p.date for p in snapshot.passages]
-        return cls(snapshot.generation, sources, dates, outlet_aliases(set(sources.tolist())))
+        return cls(snapshot.generation, sources, outlet_aliases(set(sources.tolist())))
 
     def mask(self, outlets: frozenset[str]) -> np.ndarray:
         """True for passages from any of the outlets."""
@@ -79,17 +85,18 @@ class Retriever:
         facets = _distinct(find_facets(question, catalog.aliases))
         dense = self._dense(vector, facets, snapshot)
         keyword = keyword_scores(snapshot, question)
-        fused = self._fuse(dense, keyword, None, snapshot, catalog)
-        fused = self._boost_dates(fused, named_dates(question), snapshot)
+        fused = self._boost_dates(self._fuse(dense, keyword, None, snapshot, catalog), named_dates(question),
+                                  snapshot)
         if self.reranker is not None:
             fused = self._rerank(question, fused, snapshot)
-        lanes = [self._boost_dates(self._fuse(dense, keyword, f.sources, snapshot, catalog), f.dates, snapshot)
-                 for f in facets]
+        lanes = [self._lane(facet, dense, keyword, snapshot, catalog) for facet in facets]
         groups = {pid: snapshot.get(pid).article_id for ranking in [fused, *lanes] for pid, _ in ranking}
-        ranked = interleave(lanes, fused, groups, self.config.facet_rounds, self.config.diversity_penalty, k)
+        c = self.config
+        ranked = interleave(lanes, fused, groups, c.lane_rounds, c.diversity_penalty, k, c.lanes_by_score,
+                            c.lane_repeat)
         dense_of = dict(dense)
-        return [snapshot.get(pid).with_score(score, dense=dense_of.get(pid), keyword=_keyword_of(pid, keyword, snapshot),
-                                             lane=lane)
+        return [snapshot.get(pid).with_score(score, dense=dense_of.get(pid),
+                                             keyword=_keyword_of(pid, keyword, snapshot), lane=lane)
                 for pid, score, lane in ranked]
 
     def catalog(self, snapshot: Snapshot) -> Catalog:
@@ -102,12 +109,20 @@ class Retriever:
         """Nearest passages overall, plus the nearest among the outlets the question names."""
         n = self.config.candidates
         found = dict(self.store.query(vector, n))
-        named = sorted(set().union(*(f.sources for f in facets))) if facets else []
+        named = set().union(*(f.sources for f in facets)) if facets else set()
         if named:
-            where = {"source": named[0]} if len(named) == 1 else {"source": {"$in": named}}
-            for pid, sim in self.store.query(vector, n, where=where):
-                found[pid] = sim
+            found.update(self.store.query(vector, n, where=_where(named)))
         return sorted(((pid, s) for pid, s in found.items() if snapshot.get(pid)), key=lambda kv: -kv[1])
+
+    def _lane(self, facet: Facet, dense: list[tuple[str, float]], keyword: np.ndarray, snapshot: Snapshot,
+              catalog: Catalog) -> list[tuple[str, float]]:
+        """A named outlet's ranking: its passages only, keyword-scored with the question plus the part of
+        the question about this outlet, boosted when published on a day named with it."""
+        weight = self.config.lane_text_weight
+        if weight and len(keyword):
+            keyword = keyword + weight * keyword_scores(snapshot, facet.text)
+        return self._boost_dates(self._fuse(dense, keyword, facet.sources, snapshot, catalog), facet.dates,
+                                 snapshot)
 
     def _fuse(self, dense: list[tuple[str, float]], keyword: np.ndarray, outlets: frozenset[str] | None,
               snapshot: Snapshot, catalog: Catalog) -> list[tuple[str, float]]:
@@ -116,8 +131,7 @@ class Retriever:
         if outlets is not None:
             dense = [(pid, s) for pid, s in dense if snapshot.get(pid).source in outlets]
             keyword = np.where(catalog.mask(outlets), keyword, 0.0) if len(keyword) else keyword
-        sparse = top_positions(keyword, n)
-        sparse = [(snapshot.passages[i].id, float(keyword[i])) for i in sparse]
+        sparse = [(snapshot.passages[i].id, float(keyword[i])) for i in top_positions(keyword, n)]
         return reciprocal_rank_fusion([dense[:n], sparse], [self.config.dense_weight, self.config.keyword_weight],
                                       self.config.rrf_k)
 
@@ -152,20 +166,26 @@ def keyword_scores(snapshot: Snapshot, question: str) -> np.ndarray:
     return np.asarray(snapshot.bm25.get_scores(terms), dtype=np.float32)
 
 
+def top_positions(scores: np.ndarray, n: int) -> list[int]:
+    """Positions of the n highest positive scores, best first."""
+    if not len(scores) or n <= 0:
+        return []
+    n = min(n, len(scores))
+    head = np.argpartition(-scores, n - 1)[:n]
+    head = head[np.argsort(-scores[head], kind="stable")]
+    return [int(i) for i in head if scores[i] > 0]
+
+
 def _keyword_of(pid: str, keyword: np.ndarray, snapshot: Snapshot) -> float | None:
     """A passage's BM25 score, None when it has none."""
     i = snapshot.position.get(pid)
     return float(keyword[i]) if i is not None and len(keyword) and keyword[i] > 0 else None
 
 
-def top_positions(scores: np.ndarray, n: int) -> list[int]:
-    """Positions of the n highest positive scores, best first."""
-    if not len(scores):
-        return []
-    n = min(n, len(scores))
-    head = np.argpartition(-scores, n - 1)[:n]
-    head = head[np.argsort(-scores[head], kind="stable")]
-    return [int(i) for i in head if scores[i] > 0]
+def _where(outlets) -> dict:
+    """A Chroma filter for passages from any of the outlets."""
+    named = sorted(outlets)
+    return {"source": named[0]} if len(named) == 1 else {"source": {"$in": named}}
 
 
 def _distinct(facets: list[Facet]) -> list[Facet]:

@@ -59,3 +59,11 @@ def test_interleave_without_lanes_is_the_diversified_ranking():
     groups = {"a1": "A", "a2": "A", "b1": "B"}
     got = interleave([], [("a1", 1.0), ("a2", 0.9), ("b1", 0.5)], groups, rounds=2, penalty=1.0, limit=3)
     assert got == [("a1", 1.0, "overall"), ("b1", 0.5, "overall"), ("a2", 0.45, "overall")]
+
+
+def test_interleave_orders_a_round_by_score_and_may_repeat_a_group_after_the_first():
+    groups = {"a1": "A", "a2": "A", "b1": "B", "b2": "B", "c1": "C"}
+    lanes = [[("a1", 0.5), ("a2", 0.4)], [("b1", 0.9), ("b2", 0.3)]]
+    got = interleave(lanes, [("c1", 0.2)], groups, rounds=2, penalty=1.0, limit=5, by_score=True, repeat=True)
+    assert got == [("b1", 0.9, "lane-1"), ("a1", 0.5, "lane-0"), ("a2", 0.4, "lane-0"), ("b2", 0.3, "lane-1"),
+                   ("c1", 0.2, "overall")]
