@@ -261,7 +261,7 @@ def agrees(question: str, quotes: Sequence[str], answer: str) -> bool:
 def _items(kind: str, text: str) -> set[str]:
     """The numbers (and, for dates, month and day names) or the name terms of a text."""
     if kind in ("NUMBER", "DATE"):
-        found = numbers(text)
+        found = claimed_numbers(text)
         if kind == "DATE":
             found |= {m.group().lower()[:3] for m in _WHEN.finditer(text)}
         return found

@@ -327,3 +327,8 @@ def test_the_answer_must_agree_with_the_quoted_sentences_on_what_was_asked():
     assert agrees("Where did the attacks occur?", ["They occurred in the al-Rashad area."], "Near al-Rashad. [1]")
     assert agrees("When did IS burst onto the scene?", ["IS appeared in 2014."], "In June 2014. [1]")
     assert agrees("What did the group declare?", ["It declared a caliphate."], "Independence. [1]")
+
+
+def test_agreement_ignores_one_as_a_pronoun():
+    quotes = ["3 police forces suffered injuries in the incident, and one was missing."]
+    assert agrees("How many police were injured?", quotes, "It was one of the bloodiest attacks in 2021. [1]") is False
