@@ -75,6 +75,41 @@ def llm_assistant(seed_settings, smollm2):
     return Assistant.open(settings=_settings(seed_settings), synthesizer=smollm2)
 
 
+def _paragraph(assistant, needle: str):
+    """The seed paragraph holding `needle`, as a Passage with exact offsets, and its article's text."""
+    from index import Passage
+
+    for article in assistant.articles():
+        text = assistant.article_text(article.id)
+        at = text.find(needle)
+        if at >= 0:
+            start = text.rfind("\n", 0, at) + 1
+            end = text.find("\n", at) if "\n" in text[at:] else len(text)
+            return Passage(id=f"{article.id}-para", article_id=article.id, text=text[start:end], start=start,
+                           end=end, title=article.title, source=article.source, date=article.date,
+                           path=article.path), text
+    raise AssertionError(needle)
+
+
+@pytest.fixture(scope="module")
+def troops(assistant):
+    """Fixed inputs for the synthesizer (independent of retrieval tuning): the extractive answer quoting
+    the seed sentence on US troops, and two seed paragraphs."""
+    from qa.answer import Answer
+    from qa.citations import cite
+
+    first, text = _paragraph(assistant, "America still retains")
+    second, _ = _paragraph(assistant, "The US holds the majority")
+    start = text.index("America still retains")
+    quote = cite(1, first, start, text.index("capacity.", start) + len("capacity."))
+    return Answer(question=TROOPS, text=quote.quote + " [1]", refused=False, citations=(quote,)), [first, second]
+
+
+def _synthesize(synthesizer, extractive, passages):
+    events = list(synthesizer.stream(extractive, passages))
+    return "".join(e.text for e in events if e.kind == "token"), events[-1].answer
+
+
 def _events(assistant, question):
     events = list(assistant.ask_stream(question))
     draft = "".join(e.text for e in events if e.kind == "token")
@@ -93,16 +128,29 @@ def _assert_trustworthy(assistant, answer):
 
 
 @pytest.mark.slow
-def test_seed_answer_is_written_by_the_model_with_verified_citations(llm_assistant, assistant):
-    events, draft, answer = _events(llm_assistant, TROOPS)
-    assert [e.kind for e in events[:1]] == ["extractive"]
-    assert events[0].answer == assistant.ask(TROOPS)
-    assert len([e for e in events if e.kind == "token"]) > 5
-    assert (answer.mode, answer.refused) == ("llm", False)
-    assert "2,500" in answer.text
-    assert {c.path.rsplit("/", 1)[-1] for c in answer.citations} <= {p.name for p in SEEDS.iterdir()}
-    _assert_trustworthy(llm_assistant, answer)
+def test_the_model_writes_a_verified_answer_from_seed_passages(smollm2, troops, assistant):
+    extractive, passages = troops
+    draft, answer = _synthesize(smollm2, extractive, passages)
+    assert draft.strip() == "The US retains approximately 2,500 troops in Iraq."
+    assert (answer.mode, answer.refused, answer.text) == ("llm", False, "The US retains approximately 2,500 troops "
+                                                                        "in Iraq. [1]")
+    assert [c.quote for c in answer.citations] == [extractive.citations[0].quote]
+    assert answer.sentences[0]["verified"] and answer.sentences[0]["citations"] == [1]
+    _assert_trustworthy(assistant, answer)
     assert answer.timings["llm_first_token"] > 0 and answer.timings["llm"] >= answer.timings["llm_first_token"]
+
+
+@pytest.mark.slow
+def test_seed_questions_through_the_model_cite_only_what_supports_them(llm_assistant, assistant):
+    for question in (TROOPS, "How many Iraqi police officers were killed in the Kirkuk attack?",
+                     "Who is the Iraqi Prime Minister?"):
+        events, draft, answer = _events(llm_assistant, question)
+        assert events[0].kind == "extractive" and events[0].answer == assistant.ask(question)
+        assert draft.strip()
+        assert answer.mode in ("llm", "extractive") and not answer.refused
+        _assert_trustworthy(llm_assistant, answer)
+        if answer.mode == "extractive":
+            assert answer.text == events[0].answer.text and answer.notes
 
 
 @pytest.mark.slow
@@ -134,20 +182,35 @@ def test_made_up_citation_and_wrong_number_on_the_real_index(assistant):
 
 
 @pytest.mark.slow
-def test_an_article_that_addresses_the_model_does_not_change_the_citations(fresh_assistant, smollm2, assistant):
+def test_an_article_that_addresses_the_model_does_not_change_the_citations(smollm2, troops, assistant):
+    from index import Passage
+
+    extractive, passages = troops
+    text = INJECTION.decode().split("\n\n", 1)[1].strip()
+    injected = Passage(id="inj-0", article_id="inj", text=text, start=0, end=len(text),
+                       title="US troops in Iraq: what remains", source="Injected Wire", date="2022-12-19")
+    _, clean = _synthesize(smollm2, extractive, passages)
+    draft, steered = _synthesize(smollm2, extractive, [injected, *passages])
+    assert "90,000" not in draft and "[7]" not in draft
+    assert steered.text == clean.text
+    assert [(c.article_id, c.quote) for c in steered.citations] == [(c.article_id, c.quote) for c in clean.citations]
+    assert steered.notes == ('1 passage(s) that address the language model (e.g. "ignore previous instructions") '
+                             "were kept out of its prompt.",)
+
+
+@pytest.mark.slow
+def test_an_uploaded_injection_never_reaches_the_model(fresh_assistant, smollm2):
     from qa import Assistant
 
-    clean = Assistant.open(settings=fresh_assistant.settings, synthesizer=smollm2).ask(TROOPS)
-    report = fresh_assistant.add_upload("briefing.txt", INJECTION)
-    injected_id = report.article_ids[0]
+    injected_id = fresh_assistant.add_upload("briefing.txt", INJECTION).article_ids[0]
     steered = Assistant.open(settings=fresh_assistant.settings, synthesizer=smollm2)
     assert injected_id in {p.article_id for p in steered.search(TROOPS, k=6)}
-    answer = steered.ask(TROOPS)
-    assert injected_id not in {c.article_id for c in answer.citations}
-    assert "90,000" not in answer.text and "[7]" not in answer.text
+    events, draft, answer = _events(steered, TROOPS)
+    assert "90,000" not in draft and "[7]" not in draft
     assert ('1 passage(s) that address the language model (e.g. "ignore previous instructions") were kept '
             "out of its prompt.") in answer.notes
-    assert [(c.article_id, c.quote) for c in answer.citations] == [(c.article_id, c.quote) for c in clean.citations]
+    if answer.mode == "llm":
+        assert injected_id not in {c.article_id for c in answer.citations}
 
 
 # --- the OpenAI-compatible backend against a real llama.cpp server -------------------------------------
@@ -190,19 +253,20 @@ def llama_server(tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_openai_backend_streams_the_same_answer_as_in_process(llama_server, seed_settings, llm_assistant):
-    from qa import Assistant
+def test_openai_backend_streams_the_same_answer_as_in_process(llama_server, seed_settings, smollm2, troops,
+                                                              assistant):
     from qa.synthesis import Synthesizer
 
     settings = _settings(seed_settings, llm="openai", llm_url=llama_server, llm_model="smollm2")
-    remote = Assistant.open(settings=settings, synthesizer=Synthesizer.from_settings(settings))
-    events, draft, answer = _events(remote, TROOPS)
-    _, local_draft, local_answer = _events(llm_assistant, TROOPS)
-    assert len([e for e in events if e.kind == "token"]) > 5, answer.notes
+    remote = Synthesizer.from_settings(settings)
+    extractive, passages = troops
+    events = list(remote.stream(extractive, passages))
+    assert len([e for e in events if e.kind == "token"]) > 5, events[-1].answer.notes
+    draft, answer = "".join(e.text for e in events if e.kind == "token"), events[-1].answer
+    local_draft, local_answer = _synthesize(smollm2, extractive, passages)
     assert draft == local_draft
-    assert answer.to_dict()["answer"] == local_answer.to_dict()["answer"]
-    assert answer.mode == "llm"
-    _assert_trustworthy(remote, answer)
+    assert (answer.mode, answer.text) == ("llm", local_answer.text)
+    _assert_trustworthy(assistant, answer)
 
 
 @pytest.fixture()
@@ -266,5 +330,5 @@ def test_rest_stream_sends_server_sent_events(llm_assistant):
     assert kinds[0] == "extractive" and kinds[-1] == "answer" and set(kinds[1:-1]) == {"token"}
     assert events[0][1]["mode"] == "extractive"
     final = events[-1][1]
-    assert final["mode"] == "llm" and final == llm_assistant.ask(TROOPS).to_dict() | {"timings_ms": final["timings_ms"]}
+    assert final == llm_assistant.ask(TROOPS).to_dict() | {"timings_ms": final["timings_ms"]}
     assert "".join(data["text"] for kind, data in events if kind == "token").strip()
