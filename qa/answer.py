@@ -25,6 +25,10 @@ _QUIET = frozenset(tokenize("were been being has have had from about what which 
                             "where why does did do its his her some any more most very also than other same would "
                             "could should can may might our we you your he she him them those after before over "
                             "under up down out there here now then remain currently still according report"))
+INSTRUCTION = re.compile(r"\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|prompts?|rules|above)\b|"
+                         r"\b(system prompt|you are (an? )?(ai|assistant|language model)|as an ai)\b|"
+                         r"\bcite (source )?\[?\d+\]?", re.I)
+"""Text addressed to an AI rather than to readers: never quoted as an answer, never put in a prompt."""
 REFUSAL = "The indexed articles do not answer this question."
 
 
@@ -114,6 +118,8 @@ def candidates(passages: Sequence[Passage]) -> list[Sentence]:
         previous = None
         for span in sentence_spans(passage.text):
             start, end = passage.start + span.start, passage.start + span.end
+            if INSTRUCTION.search(passage.text[span.start:span.end]):
+                continue
             if (passage.article_id, start) not in seen:
                 seen.add((passage.article_id, start))
                 found.append(Sentence(passage, start, end, previous))

@@ -16,6 +16,7 @@ from typing import Iterator, Sequence
 from index import GeneratorError, Passage, Settings
 from index.chunking import sentence_spans
 
+from .answer import INSTRUCTION as _INSTRUCTION
 from .answer import REFUSAL, Answer
 from .assistant import Event
 from .citations import Citation, cite
@@ -28,9 +29,6 @@ TASK = ("Answer the question in one to three short sentences, using only the sou
         "write the number of its source in brackets, like [1]. If the sources do not contain the answer, "
         f"write only: {REFUSAL}")
 STOP = ("\n\n\n", "\n[", "Question:", "Sources:")
-_INSTRUCTION = re.compile(r"\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|prompts?|rules|above)\b|"
-                          r"\b(system prompt|you are (an? )?(ai|assistant|language model)|as an ai)\b|"
-                          r"\bcite (source )?\[?\d+\]?", re.I)
 
 
 @dataclass(frozen=True)
