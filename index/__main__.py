@@ -29,7 +29,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
-        report = build_index(settings, args.paths or [SEEDS], prune=args.prune, progress=not args.json)
+        report = build_index(settings, args.paths or [SEEDS], prune=args.prune,
+                             progress=_status_lines if args.json else True)
     except NewsqaError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -40,13 +41,28 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if missing else 0
 
 
-def build_index(settings: Settings, paths: list[Path], prune: bool = False, progress: bool = False):
-    """Open or create the store, index the paths, refresh the keyword index."""
+def build_index(settings: Settings, paths: list[Path], prune: bool = False, progress=False):
+    """Open or create the store, index the paths, refresh the keyword index (with progress, each phase
+    is announced on stderr)."""
+    _announce(progress, f"opening the index in {settings.index_dir}")
     store = Store.open(settings, create=True)
+    _announce(progress, f"loading the embedding model {settings.embed_model}")
     embedder = load_embedder(settings.embed_model, settings.embed_batch)
     report = Indexer(settings, store, embedder).build(paths, prune=prune, progress=progress)
+    _announce(progress, "refreshing the keyword index")
     KeywordIndex(store, keyword_folder(settings), settings.keyword_refresh_seconds)
     return report
+
+
+def _announce(progress, message: str) -> None:
+    """One phase line on stderr when progress is shown."""
+    if progress:
+        print(message, file=sys.stderr, flush=True)
+
+
+def _status_lines(done: int, total: int) -> None:
+    """Progress as plain lines (for --json runs, whose stdout is the report)."""
+    print(f"indexed {done}/{total} passages", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

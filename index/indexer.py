@@ -157,6 +157,8 @@ class Indexer:
         """Embed in batches across articles, then commit each article (the unit of atomicity)."""
         total = sum(len(p.passages) for p in pending)
         bar = _progress_bar(total) if progress is True else None
+        if callable(progress):
+            progress(0, total)
         done = 0
         for batch in _batches(pending, BATCH_PASSAGES):
             vectors = self.embedder.embed([t for item in batch for t in item.embed_texts])

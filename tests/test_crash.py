@@ -2,8 +2,8 @@
 and a rerun must finish to exactly what an uninterrupted run builds.
 
 The kills are cumulative on one index (kill, check, resume and kill later, ...), then one rerun completes it.
-Kill points are chosen by watching the run: the process's age (start-up, model load, embedding), the Chroma
-write log's sequence number (inside the commit phase: between an article's passages and its record), the
+Kill points are chosen by watching the run, never by a clock alone (machines differ in speed): the phase
+lines the build prints on stderr (model load, embedding), the Chroma write log's sequence number (inside the commit phase: between an article's passages and its record), the
 SQLite rollback journal (inside a write transaction) and the keyword index's temporary folder (its save).
 Each crashed state is copied and checked in this process, so the checker never shares files with a writer.
 """
@@ -118,14 +118,17 @@ class KillPoint:
 
     name: str
     after_seconds: float = 0.0
+    log_line: str | None = None
     seq_delta: int | None = None
     journal: bool = False
     keyword_tmp: bool = False
 
-    def due(self, age: float, index_dir: Path, start_seq: int) -> bool:
-        """True when the build should be killed now."""
+    def due(self, age: float, index_dir: Path, start_seq: int, log: str) -> bool:
+        """True when the build should be killed now (log: what this run printed on stderr so far)."""
         if age < self.after_seconds:
             return False
+        if self.log_line is not None:
+            return self.log_line in log
         if self.keyword_tmp:
             return any((index_dir / f"keyword-newsqa{end}").exists() for end in (".tmp", ".old", ""))
         if self.journal:
@@ -136,9 +139,9 @@ class KillPoint:
 
 
 KILL_POINTS = [
-    KillPoint("importing", after_seconds=1.5),
-    KillPoint("loading model / creating collections", after_seconds=6.0),
-    KillPoint("embedding", after_seconds=14.0),
+    KillPoint("importing", after_seconds=0.3),
+    KillPoint("loading model / creating collections", log_line="loading the embedding model"),
+    KillPoint("embedding", log_line="indexed 0/"),
     KillPoint("commit: first writes", seq_delta=1),
     KillPoint("commit: inside a transaction", journal=True),
     KillPoint("commit: a few articles in", seq_delta=9),
@@ -172,13 +175,15 @@ def run_until(point: KillPoint, corpus: Path, index_dir: Path, log: Path, limit:
     start_seq = max(sqlite_seq(index_dir), 0)
     if point.keyword_tmp:  # the keyword cache is derived: drop it, so its reappearance marks the save
         shutil.rmtree(index_dir / "keyword-newsqa", ignore_errors=True)
+    log_start = log.stat().st_size if log.exists() else 0
     proc = start_build(corpus, index_dir, log)
     started = time.monotonic()
     try:
         while proc.poll() is None:
             age = time.monotonic() - started
             assert age < limit, f"build still running after {limit} s"
-            if point.due(age, index_dir, start_seq):
+            printed = log.read_bytes()[log_start:].decode("utf-8", "replace") if point.log_line else ""
+            if point.due(age, index_dir, start_seq, printed):
                 os.kill(proc.pid, signal.SIGKILL)
                 proc.wait()
                 return f"killed at {age:.1f} s"
