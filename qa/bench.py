@@ -253,6 +253,10 @@ def table(result: dict) -> str:
               f" floor p50 {sp['floor_ms']['p50']} ms, p95 {sp['floor_ms']['p95']} ms",
               f"  ask (no LLM) p50 {sp['ask_ms']['p50']} ms, p95 {sp['ask_ms']['p95']} ms",
               f"  peak RSS {sp['peak_rss_mb']} MB"]
+    if "baseline" in result:
+        base = result["baseline"]
+        lines.append(f"  baseline: {base['chunks']} chunks, ingest {base['ingest_seconds']:.0f} s, "
+                     f"search p50 {base['search_ms']['p50']} ms")
     return "\n".join(lines)
 
 

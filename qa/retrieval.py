@@ -189,10 +189,12 @@ def _where(outlets) -> dict:
 
 
 def _distinct(facets: list[Facet]) -> list[Facet]:
-    """Facets with distinct (outlets, dates), in order of mention."""
+    """Facets with distinct (outlets, dates, text), in order of mention: an outlet named twice with
+    different claims ("the TechCrunch article on X ... the second TechCrunch article on Y") keeps two lanes,
+    one per article sought."""
     seen, kept = set(), []
     for facet in facets:
-        key = (facet.sources, facet.dates)
+        key = (facet.sources, facet.dates, facet.text)
         if key not in seen:
             seen.add(key)
             kept.append(facet)

@@ -102,3 +102,27 @@ def test_benchmark_runs_end_to_end_on_a_slice(tmp_path, capsys):
     assert baseline["chunks"] > SLICE_ARTICLES and (tmp_path / "baseline" / "complete.json").exists()
     printed = capsys.readouterr().out
     assert "dev split" in printed and "baseline (LlamaIndex" in printed and "re-index unchanged" in printed
+
+
+def test_an_interrupted_baseline_ingest_resumes_after_its_stored_prefix(tmp_path):
+    """A collection holding the split's first chunks (as a killed run leaves it) is completed, not redone."""
+    from llama_index.core import StorageContext, VectorStoreIndex
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    from index.embedding import resolve_model_path
+    from qa.baseline import Baseline, _collection, _embed_model, split
+
+    records = json.loads((MULTIHOP / "corpus.json").read_text(encoding="utf-8"))[:3]
+    nodes, model = split(records), resolve_model_path("bundled:all-MiniLM-L6-v2")
+    collection, marker = _collection(tmp_path)
+    assert marker is None and len(nodes) > 5
+    store = ChromaVectorStore(chroma_collection=collection)
+    VectorStoreIndex([], storage_context=StorageContext.from_defaults(vector_store=store),
+                     embed_model=_embed_model(model)).insert_nodes(nodes[:5])
+
+    baseline = Baseline.open(tmp_path, records, model)
+    stored = collection.get(include=["documents"])["documents"]
+    assert sorted(stored) == sorted(n.get_content() for n in nodes) and baseline.chunks == len(nodes)
+    done = json.loads((tmp_path / "complete.json").read_text())
+    assert done["untimed_chunks"] == 5 and done["estimated_ingest_seconds"] >= done["ingest_seconds"] > 0
+    assert baseline.search(records[0]["title"], k=3)[0].text in stored
