@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Sequence
@@ -164,10 +165,30 @@ def _score_one(query: Query, sentence: Sentence, sim: float, policy: AnswerPolic
     return Scored(passage, start, sentence.end, sim, single, type_ok, names > 0, total)
 
 
+@dataclass(frozen=True)
+class Bag:
+    """A text's stemmed content terms, searchable by prefix in both directions."""
+
+    words: frozenset[str]
+    ordered: tuple[str, ...]
+
+    def __contains__(self, term: str) -> bool:
+        """Is the term here, or a word of 4+ letters that it starts with or that starts with it?"""
+        if term in self.words:
+            return True
+        if len(term) < 4:
+            return False
+        if any(term[:n] in self.words for n in range(4, len(term))):
+            return True
+        i = bisect_left(self.ordered, term)
+        return i < len(self.ordered) and self.ordered[i].startswith(term)
+
+
 @lru_cache(maxsize=8192)
-def _stems(text: str) -> frozenset[str]:
+def _stems(text: str) -> Bag:
     """Stemmed content terms of a text, without the quiet words of questions."""
-    return frozenset(t for t in tokenize(text) if t not in _QUIET)
+    words = frozenset(t for t in tokenize(text) if t not in _QUIET)
+    return Bag(words, tuple(sorted(w for w in words if len(w) >= 4)))
 
 
 def coverage(terms: Sequence[str], text: str, passage: Passage) -> float:
@@ -181,11 +202,9 @@ def coverage(terms: Sequence[str], text: str, passage: Passage) -> float:
     return hits / len(terms)
 
 
-def _matches(term: str, bag: set[str]) -> bool:
+def _matches(term: str, bag: Bag) -> bool:
     """Is the term, or a word sharing a 4+ letter prefix relation with it, in the bag?"""
-    if term in bag:
-        return True
-    return len(term) >= 4 and any(len(w) >= 4 and (w.startswith(term) or term.startswith(w)) for w in bag)
+    return term in bag
 
 
 def names_found(query: Query, quote: str, passage: Passage) -> int:
