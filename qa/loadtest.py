@@ -11,21 +11,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
+from .services import app_server
+
 TROOPS = "How many US troops remain?"
 SEED_QUESTIONS = [TROOPS, "Where did the bomb blast hit a police truck?",
                   "How many Iraqi police officers were killed in the Kirkuk attack?",
@@ -290,50 +286,6 @@ def run_load(url: str, config: LoadConfig, server_pid: int | None = None) -> Loa
     return result
 
 
-def free_port() -> int:
-    """A loopback TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def serve(index_dir: Path, log: Path, startup_seconds: float = 300.0) -> Iterator[tuple[str, int]]:
-    """Run `python app.py` on 127.0.0.1 over index_dir until the block ends; yields (url, pid)."""
-    import httpx
-
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSQA_") or k == "NEWSQA_SHARED"}
-    env.update(NEWSQA_INDEX_DIR=str(index_dir), NEWSQA_HOST="127.0.0.1", NEWSQA_PORT=str(port),
-               HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", ANONYMIZED_TELEMETRY="False",
-               GRADIO_ANALYTICS_ENABLED="False")
-    url = f"http://127.0.0.1:{port}/"
-    with open(log, "ab") as out:
-        process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + startup_seconds
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"app.py exited with {process.returncode}:\n{log.read_text()[-2000:]}")
-            try:
-                if httpx.get(url + "api/health", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"app.py did not answer /api/health in {startup_seconds:.0f} s:\n"
-                                   f"{log.read_text()[-2000:]}")
-            time.sleep(0.5)
-        yield url, process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the load test; exit 1 if any ask failed, any answer was wrong or any article was lost."""
     parser = argparse.ArgumentParser(prog="python -m qa.loadtest", description=__doc__.split("\n\n")[0])
@@ -353,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
             result = run_load(args.url, config)
         else:
             with tempfile.TemporaryDirectory(prefix="newsqa-load-") as tmp, \
-                    serve(Path(tmp) / "index", Path(tmp) / "server.log") as (url, pid):
+                    app_server(Path(tmp) / "index", Path(tmp) / "server.log", 300.0) as (url, pid):
                 result = run_load(url, config, server_pid=pid)
     except (ValueError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)

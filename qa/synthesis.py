@@ -7,7 +7,6 @@ sentences that the cited articles support (qa/verification.py).
 from __future__ import annotations
 
 import queue
-import re
 import threading
 import time
 from dataclasses import dataclass, replace

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -16,7 +15,6 @@ from dataclasses import replace
 
 import pytest
 
-from conftest import SEEDS
 from index import GeneratorError, Settings
 from qa.citations import quote_matches
 from qa.generation import LlamaCppGenerator, OpenAIGenerator, chat_url, load_generator, smollm2_path, sse_delta
@@ -215,41 +213,18 @@ def test_an_uploaded_injection_never_reaches_the_model(fresh_assistant, smollm2)
 
 # --- the OpenAI-compatible backend against a real llama.cpp server -------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def llama_server(tmp_path_factory):
     """`python -m llama_cpp.server` with SmolLM2 (1 thread) on a free port of 127.0.0.1."""
-    import httpx
+    from qa.services import free_port, service
 
-    port = _free_port()
-    log = open(tmp_path_factory.mktemp("llama-server") / "server.log", "w+")
-    process = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_path()),
-                                "--model_alias", "smollm2", "--host", "127.0.0.1", "--port", str(port),
-                                "--n_threads", "1", "--n_threads_batch", "1", "--n_ctx", "4096", "--seed", "0",
-                                "--verbose", "False"], stdout=log, stderr=subprocess.STDOUT)
+    port = free_port()
     url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            assert process.poll() is None, log.seek(0) or log.read()[-2000:]
-            try:
-                if httpx.get(url + "/models", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        else:
-            pytest.fail("llama_cpp.server did not start within 180 s")
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_path()), "--model_alias", "smollm2",
+               "--host", "127.0.0.1", "--port", str(port), "--n_threads", "1", "--n_threads_batch", "1",
+               "--n_ctx", "4096", "--seed", "0", "--verbose", "False"]
+    with service(command, url + "/models", tmp_path_factory.mktemp("llama-server") / "server.log", 180):
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
 
 
 @pytest.mark.slow

@@ -7,7 +7,8 @@ import shutil
 
 import pytest
 
-from qa.loadtest import LoadConfig, check_loopback, main, run_load, serve
+from qa.loadtest import LoadConfig, check_loopback, main, run_load
+from qa.services import app_server
 
 CLIENTS, ASKS, UPLOADED = 16, 10, 12
 
@@ -17,7 +18,7 @@ def test_sixteen_clients_ask_while_an_upload_is_indexed(seed_settings, tmp_path)
     index = tmp_path / "index"
     shutil.copytree(seed_settings.index_dir, index)
     config = LoadConfig(clients=CLIENTS, seconds=240, asks_per_client=ASKS, uploads=1, upload_articles=UPLOADED)
-    with serve(index, tmp_path / "server.log") as (url, pid):
+    with app_server(index, tmp_path / "server.log", 300.0) as (url, pid):
         result = run_load(url, config, server_pid=pid)
     print(result.summary())
     assert result.errors == []

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from conftest import ROOT
-from serving import free_port, running_server, server_env
+from serving import app_env, free_port, running_server
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -118,7 +118,7 @@ def test_the_server_answers_while_it_indexes_an_upload(server):
 
 @pytest.mark.slow
 def test_refuses_a_public_host_without_credentials(tmp_path):
-    env = server_env(tmp_path / "index", free_port(), NEWSQA_HOST="0.0.0.0")
+    env = app_env(tmp_path / "index", free_port(), NEWSQA_HOST="0.0.0.0")
     done = subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert done.stderr.startswith("error: Refusing to listen on 0.0.0.0:")

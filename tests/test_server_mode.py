@@ -16,11 +16,10 @@ from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import httpx
 import pytest
 
 from conftest import ROOT, SEEDS
-from serving import free_port
+from qa.services import free_port, service
 
 pytestmark = pytest.mark.slow
 
@@ -43,28 +42,9 @@ def chroma_cli() -> str:
 def chroma_server(path: Path, port: int | None = None):
     """Run `chroma run --path PATH --host 127.0.0.1 --port N` until the block ends; yields the port."""
     port = port or free_port()
-    log = path.with_suffix(".log")
-    with open(log, "ab") as out:
-        process = subprocess.Popen([chroma_cli(), "run", "--path", str(path), "--host", "127.0.0.1",
-                                    "--port", str(port)], stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, f"chroma run exited:\n{log.read_text()[-2000:]}"
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline, f"chroma run did not start:\n{log.read_text()[-2000:]}"
-                time.sleep(0.2)
+    command = [chroma_cli(), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)]
+    with service(command, f"http://127.0.0.1:{port}/api/v2/heartbeat", path.with_suffix(".log"), 60):
         yield port
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")
