@@ -19,6 +19,7 @@ class Settings:
     collection: str = "newsqa"
     embed_model: str = BUNDLED_MODEL
     rerank_model: str = ""
+    ranker: str = "default"
     passage_tokens: int = 200
     overlap_tokens: int = 60
     embed_batch: int = 32

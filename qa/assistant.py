@@ -20,6 +20,7 @@ from index import (SUPPORTED, ArticleNotFound, DuplicateArticle, Embedder, FileT
 from .answer import Answer, AnswerPolicy, Sentence, candidates, choose, compose, score, shortlist
 from .conversation import rewrite
 from .query import analyse, check_question
+from .ranker import load_ranker
 from .retrieval import CrossEncoderReranker, Retriever
 
 
@@ -58,7 +59,7 @@ class Assistant:
         embedder = load_embedder(settings.embed_model, settings.embed_batch)
         keyword = KeywordIndex(store, keyword_folder(settings), settings.keyword_refresh_seconds)
         reranker = CrossEncoderReranker(settings.rerank_model) if settings.rerank_model else None
-        retriever = Retriever(store, keyword, embedder, reranker=reranker)
+        retriever = Retriever(store, keyword, embedder, reranker=reranker, ranker=load_ranker(settings.ranker))
         if synthesizer is None and settings.llm:
             from .synthesis import Synthesizer
 

@@ -18,6 +18,7 @@ from index import Embedder, KeywordIndex, Passage, Snapshot, Store, tokenize
 
 from .facets import Facet, find_facets, named_dates, outlet_aliases
 from .fusion import interleave, reciprocal_rank_fusion
+from .ranker import Evidence, TreeEnsemble, features
 
 
 class Reranker(Protocol):
@@ -42,6 +43,7 @@ class RetrievalConfig:
     lanes_by_score: bool = True
     diversity_penalty: float = 0.1
     rerank_depth: int = 30
+    rank_depth: int = 20
 
 
 @dataclass(frozen=True)
@@ -51,12 +53,13 @@ class Catalog:
     generation: str
     sources: np.ndarray
     aliases: dict
+    idf: dict
 
     @classmethod
     def of(cls, snapshot: Snapshot) -> "Catalog":
-        """Index a snapshot's passages by outlet."""
+        """Index a snapshot's passages by outlet, and its terms' IDF (from the BM25 index)."""
         sources = np.array([p.source or "" for p in snapshot.passages], dtype=object)
-        return cls(snapshot.generation, sources, outlet_aliases(set(sources.tolist())))
+        return cls(snapshot.generation, sources, outlet_aliases(set(sources.tolist())), _idf(snapshot))
 
     def mask(self, outlets: frozenset[str]) -> np.ndarray:
         """True for passages from any of the outlets."""
@@ -67,19 +70,30 @@ class Retriever:
     """Finds the passages that best answer a question."""
 
     def __init__(self, store: Store, keyword: KeywordIndex, embedder: Embedder,
-                 config: RetrievalConfig = RetrievalConfig(), reranker: Reranker | None = None):
+                 config: RetrievalConfig = RetrievalConfig(), reranker: Reranker | None = None,
+                 ranker: TreeEnsemble | None = None):
         self.store = store
         self.keyword = keyword
         self.embedder = embedder
         self.config = config
         self.reranker = reranker
+        self.ranker = ranker
         self._catalog: Catalog | None = None
 
     def search(self, question: str, k: int = 10, vector: np.ndarray | None = None) -> list[Passage]:
         """The top-k passages, best first, each with its score and the signals behind it."""
+        depth = max(k, self.config.rank_depth) if self.ranker is not None else k
+        found, evidence = self.candidates(question, depth, vector)
+        if self.ranker is not None and found:
+            found = self._rank(found, evidence)
+        return found[:k]
+
+    def candidates(self, question: str, n: int, vector: np.ndarray | None = None) -> tuple[list[Passage], Evidence]:
+        """The hybrid ranking's first n passages (lanes interleaved ahead of the fused ranking), and the
+        evidence the learned ranker scores them with."""
         snapshot = self.keyword.current()
         if not snapshot.passages:
-            return []
+            return [], Evidence(frozenset(), np.zeros(0), (), (), (), {}, {})
         catalog = self.catalog(snapshot)
         vector = self.embedder.embed([question])[0] if vector is None else vector
         facets = _distinct(find_facets(question, catalog.aliases))
@@ -89,15 +103,31 @@ class Retriever:
                                   snapshot)
         if self.reranker is not None:
             fused = self._rerank(question, fused, snapshot)
-        lanes = [self._lane(facet, dense, keyword, snapshot, catalog) for facet in facets]
+        facet_keyword = tuple(keyword_scores(snapshot, facet.text) for facet in facets)
+        lanes = [self._lane(facet, dense, keyword, own, snapshot, catalog)
+                 for facet, own in zip(facets, facet_keyword)]
         groups = {pid: snapshot.get(pid).article_id for ranking in [fused, *lanes] for pid, _ in ranking}
         c = self.config
-        ranked = interleave(lanes, fused, groups, c.lane_rounds, c.diversity_penalty, k, c.lanes_by_score,
+        ranked = interleave(lanes, fused, groups, c.lane_rounds, c.diversity_penalty, n, c.lanes_by_score,
                             c.lane_repeat)
         dense_of = dict(dense)
-        return [snapshot.get(pid).with_score(score, dense=dense_of.get(pid),
-                                             keyword=_keyword_of(pid, keyword, snapshot), lane=lane)
-                for pid, score, lane in ranked]
+        found = [snapshot.get(pid).with_score(score, dense=dense_of.get(pid),
+                                              keyword=_keyword_of(pid, keyword, snapshot), lane=lane)
+                 for pid, score, lane in ranked]
+        evidence = Evidence(frozenset(tokenize(question)), keyword, facet_keyword, tuple(facets),
+                            tuple(named_dates(question)), catalog.idf, snapshot.position)
+        return found, evidence
+
+    def _rank(self, found: list[Passage], evidence: Evidence) -> list[Passage]:
+        """Reorder the head by the learned ranker; its score is the ranker's probability, and the
+        tail's scores are clamped below the head's."""
+        head, tail = found[:self.config.rank_depth], found[self.config.rank_depth:]
+        raw = self.ranker.score(features(head, evidence))
+        chance = 1.0 / (1.0 + np.exp(-raw))
+        order = sorted(range(len(head)), key=lambda i: (-raw[i], i))
+        ranked = [head[i].with_score(float(chance[i]), fused=head[i].score) for i in order]
+        floor = float(chance[order[-1]])
+        return ranked + [p.with_score(min(p.score, floor), fused=p.score) for p in tail]
 
     def catalog(self, snapshot: Snapshot) -> Catalog:
         """The catalog of the current snapshot (rebuilt when the snapshot changes)."""
@@ -114,13 +144,13 @@ class Retriever:
             found.update(self.store.query(vector, n, where=_where(named)))
         return sorted(((pid, s) for pid, s in found.items() if snapshot.get(pid)), key=lambda kv: -kv[1])
 
-    def _lane(self, facet: Facet, dense: list[tuple[str, float]], keyword: np.ndarray, snapshot: Snapshot,
-              catalog: Catalog) -> list[tuple[str, float]]:
-        """A named outlet's ranking: its passages only, keyword-scored with the question plus the part of
-        the question about this outlet, boosted when published on a day named with it."""
+    def _lane(self, facet: Facet, dense: list[tuple[str, float]], keyword: np.ndarray, own: np.ndarray,
+              snapshot: Snapshot, catalog: Catalog) -> list[tuple[str, float]]:
+        """A named outlet's ranking: its passages only, keyword-scored with the question plus (own) the
+        part of the question about this outlet, boosted when published on a day named with it."""
         weight = self.config.lane_text_weight
         if weight and len(keyword):
-            keyword = keyword + weight * keyword_scores(snapshot, facet.text)
+            keyword = keyword + weight * own
         return self._boost_dates(self._fuse(dense, keyword, facet.sources, snapshot, catalog), facet.dates,
                                  snapshot)
 
@@ -180,6 +210,17 @@ def _keyword_of(pid: str, keyword: np.ndarray, snapshot: Snapshot) -> float | No
     """A passage's BM25 score, None when it has none."""
     i = snapshot.position.get(pid)
     return float(keyword[i]) if i is not None and len(keyword) and keyword[i] > 0 else None
+
+
+def _idf(snapshot: Snapshot) -> dict:
+    """BM25's IDF of every term of the snapshot, from the index's document frequencies."""
+    bm25 = snapshot.bm25
+    if bm25 is None:
+        return {}
+    df = np.diff(np.asarray(bm25.scores["indptr"]))
+    n = float(bm25.scores["num_docs"])
+    idf = np.log1p((n - df + 0.5) / (df + 0.5))
+    return {term: float(idf[i]) for term, i in bm25.vocab_dict.items() if i < len(idf)}
 
 
 def _where(outlets) -> dict:

@@ -1,0 +1,178 @@
+"""A learned second-stage ranker: reorders the head of the hybrid ranking by the chance that each passage
+holds a fact the question asks about.
+
+Hybrid retrieval finds the right articles, but which of their passages comes first decides MRR and MAP. The
+ranker scores each of the first `depth` candidates from signals the pipeline already has (its rank and fused
+score, dense and BM25 scores for the question and for each named outlet's part of it, lane, position in the
+article) plus one it lacks: how well the passage's best sentence matches the question word for word,
+IDF-weighted, in both directions (a fact sentence is mostly made of question words, and holds many of them).
+
+The model is a gradient-boosted tree ensemble fitted on the MultiHop-RAG dev split only
+(`python -m qa.bench multihop --train-ranker`), stored as plain JSON (`qa/data/ranker.json`) and evaluated
+here with numpy: no pickles, no scikit-learn at run time. `NEWSQA_RANKER=off` turns it off; a path loads
+another model fitted the same way (e.g. on a user's own gold set).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from index import Passage, tokenize
+from index.chunking import sentence_spans
+
+from .facets import DateRef, Facet
+
+DEFAULT_MODEL = Path(__file__).resolve().parent / "data" / "ranker.json"
+FEATURES = ("inverse_rank", "relative_score", "dense", "relative_dense", "keyword", "facet_keyword",
+            "own_facet_keyword", "outlet_named", "lane", "lead", "log_position", "term_share",
+            "same_article_before", "date_named", "has_facets", "sentence_precision", "sentence_recall")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the pipeline knows about a question when it ranks: BM25 over all passages (in snapshot
+    order) for the question and for each facet's text, the facets, the dates named, the snapshot's IDF per
+    term and each passage id's position in the snapshot."""
+
+    question_terms: frozenset[str]
+    keyword: np.ndarray
+    facet_keyword: tuple[np.ndarray, ...]
+    facets: tuple[Facet, ...]
+    dates: tuple[DateRef, ...]
+    idf: dict
+    position: dict
+
+
+def features(candidates: Sequence[Passage], evidence: Evidence) -> np.ndarray:
+    """One row of FEATURES per candidate (candidates in pipeline order)."""
+    top = (candidates[0].score or 1.0) if candidates else 1.0
+    dense_max = max((p.signals.get("dense") or 0.0 for p in candidates), default=0.0) or 1.0
+    keyword_max = _max(evidence.keyword)
+    facet_max = [_max(scores) for scores in evidence.facet_keyword]
+    seen: dict[str, int] = {}
+    rows = []
+    for rank, p in enumerate(candidates, 1):
+        i = evidence.position[p.id]
+        facet_scores = [scores[i] / m for scores, m in zip(evidence.facet_keyword, facet_max)]
+        own = [s for s, facet in zip(facet_scores, evidence.facets) if p.source in facet.sources]
+        index = passage_index(p.id)
+        dense = p.signals.get("dense") or 0.0
+        terms = frozenset().union(*sentence_terms(p.text))
+        precision, recall = sentence_match(p.text, evidence.question_terms, evidence.idf)
+        rows.append([1.0 / rank, p.score / top, dense, dense / dense_max,
+                     evidence.keyword[i] / keyword_max if len(evidence.keyword) else 0.0,
+                     max(facet_scores, default=0.0), max(own, default=0.0), float(bool(own)),
+                     float(p.signals.get("lane", "overall") != "overall"), float(index == 0), math.log1p(index),
+                     len(evidence.question_terms & terms) / (len(evidence.question_terms) or 1),
+                     float(seen.get(p.article_id, 0)), float(any(d.matches(p.date) for d in evidence.dates)),
+                     float(bool(evidence.facets)), precision, recall])
+        seen[p.article_id] = seen.get(p.article_id, 0) + 1
+    return np.array(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
+
+
+def sentence_match(text: str, question_terms: frozenset[str], idf: dict) -> tuple[float, float]:
+    """The passage's best sentence by IDF mass shared with the question: as a share of the sentence's
+    mass (precision) and of the question's (recall)."""
+    question_mass = sum(idf.get(t, 0.0) for t in question_terms) or 1.0
+    precision = recall = 0.0
+    for terms in sentence_terms(text):
+        shared = sum(idf.get(t, 0.0) for t in terms & question_terms)
+        mass = sum(idf.get(t, 0.0) for t in terms) or 1.0
+        precision, recall = max(precision, shared / mass), max(recall, shared / question_mass)
+    return precision, recall
+
+
+@lru_cache(maxsize=50_000)
+def sentence_terms(text: str) -> tuple[frozenset[str], ...]:
+    """The keyword terms of each sentence of a passage (cached: passages recur across questions)."""
+    return tuple(frozenset(tokenize(text[s.start:s.end])) for s in sentence_spans(text))
+
+
+def passage_index(passage_id: str) -> int:
+    """A passage's number within its article (ids end in -NNNN); 0 when the id says nothing."""
+    tail = passage_id.rsplit("-", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
+def _max(scores: np.ndarray) -> float:
+    """The largest score, 1.0 when there is none worth dividing by."""
+    return float(scores.max()) if len(scores) and scores.max() > 0 else 1.0
+
+
+@dataclass(frozen=True)
+class TreeEnsemble:
+    """Gradient-boosted regression trees on a logistic loss: raw score = baseline + sum of leaf values.
+    The trees are packed into (tree, node) arrays, so all of them are walked at once, one level a step."""
+
+    baseline: float
+    arrays: dict
+    depth: int
+
+    @classmethod
+    def load(cls, path: Path) -> "TreeEnsemble":
+        """Read a model written by `export` (FEATURES must match the model's)."""
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if tuple(data["features"]) != FEATURES:
+            raise ValueError(f"{path}: the model's features {data['features']} are not this version's {FEATURES}")
+        return cls.pack(float(data["baseline"]), data["trees"])
+
+    @classmethod
+    def pack(cls, baseline: float, trees: list[dict]) -> "TreeEnsemble":
+        """Pad every tree to the largest node count with leaves worth 0."""
+        width = max((len(t["value"]) for t in trees), default=1)
+        fill = {"value": 0.0, "feature": 0, "threshold": 0.0, "missing_left": True, "left": 0, "right": 0,
+                "leaf": True}
+        arrays = {key: np.array([list(t[key]) + [pad] * (width - len(t[key])) for t in trees] or [[pad]])
+                  for key, pad in fill.items()}
+        return cls(baseline, arrays, _depth(arrays))
+
+    def score(self, rows: np.ndarray) -> np.ndarray:
+        """Raw scores (log-odds) for each row."""
+        a = self.arrays
+        trees = np.arange(len(a["value"]))[:, None]
+        samples = np.arange(len(rows))[None, :]
+        node = np.zeros((len(a["value"]), len(rows)), dtype=np.int64)
+        for _ in range(self.depth):
+            x = rows[samples, a["feature"][trees, node]]
+            left = np.where(np.isnan(x), a["missing_left"][trees, node], x <= a["threshold"][trees, node])
+            step = np.where(left, a["left"][trees, node], a["right"][trees, node])
+            node = np.where(a["leaf"][trees, node], node, step)
+        return self.baseline + a["value"][trees, node].sum(axis=0)
+
+
+def _depth(arrays: dict) -> int:
+    """The number of levels below the root of the deepest tree."""
+    depth = np.zeros(arrays["value"].shape, dtype=np.int64)
+    for tree in range(len(depth)):
+        for node in range(len(depth[tree])):  # children always come after their parent
+            if not arrays["leaf"][tree, node]:
+                for child in (arrays["left"][tree, node], arrays["right"][tree, node]):
+                    depth[tree, child] = depth[tree, node] + 1
+    return int(depth.max())
+
+
+def export(model, path: Path, meta: dict) -> None:
+    """Write a fitted scikit-learn HistGradientBoostingClassifier (binary) as this module's JSON."""
+    trees = []
+    for (predictor,) in model._predictors:
+        nodes = predictor.nodes
+        trees.append({"value": nodes["value"].tolist(), "feature": nodes["feature_idx"].tolist(),
+                      "threshold": nodes["num_threshold"].tolist(), "missing_left": nodes["missing_go_to_left"]
+                      .astype(bool).tolist(), "left": nodes["left"].tolist(), "right": nodes["right"].tolist(),
+                      "leaf": nodes["is_leaf"].astype(bool).tolist()})
+    baseline = float(np.ravel(model._baseline_prediction)[0])
+    Path(path).write_text(json.dumps({"features": list(FEATURES), "baseline": baseline, "trees": trees, **meta}))
+
+
+def load_ranker(setting: str) -> TreeEnsemble | None:
+    """The ranker a setting names: '' or 'default' for the bundled model, 'off' for none, or a path."""
+    if setting.lower() in {"off", "none", "false", "0"}:
+        return None
+    return TreeEnsemble.load(DEFAULT_MODEL if setting.lower() in {"", "default"} else Path(setting))

@@ -1,0 +1,63 @@
+"""The learned ranker: the numpy tree walker agrees with scikit-learn, features are what they say, the
+bundled model loads, and the setting turns it off."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from index import Passage
+from qa.ranker import (DEFAULT_MODEL, FEATURES, TreeEnsemble, export, load_ranker, passage_index,
+                       sentence_match)
+
+
+def test_the_numpy_trees_score_exactly_as_scikit_learn(tmp_path):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    rng = np.random.default_rng(0)
+    rows = rng.normal(size=(600, len(FEATURES)))
+    rows[rng.random(rows.shape) < 0.05] = np.nan
+    labels = (np.nan_to_num(rows[:, 0]) + 0.5 * np.nan_to_num(rows[:, 3]) ** 2 + rng.normal(size=600) > 0.7)
+    model = HistGradientBoostingClassifier(max_iter=40, max_leaf_nodes=9, random_state=0).fit(rows, labels)
+    export(model, tmp_path / "model.json", {"trained_on": "synthetic"})
+    ours = TreeEnsemble.load(tmp_path / "model.json")
+    fresh = rng.normal(size=(200, len(FEATURES)))
+    fresh[::7, 2] = np.nan
+    assert np.allclose(ours.score(fresh), model.decision_function(fresh), atol=1e-9)
+
+
+def test_a_model_for_other_features_is_refused(tmp_path):
+    path = tmp_path / "old.json"
+    path.write_text('{"features": ["inverse_rank"], "baseline": 0, "trees": []}')
+    with pytest.raises(ValueError, match="features"):
+        TreeEnsemble.load(path)
+
+
+def test_the_setting_picks_the_bundled_model_a_path_or_none(tmp_path):
+    assert load_ranker("off") is None and load_ranker("none") is None
+    bundled = load_ranker("default")
+    assert isinstance(bundled, TreeEnsemble) and bundled.depth > 0
+    assert np.allclose(load_ranker(str(DEFAULT_MODEL)).score(np.zeros((2, len(FEATURES)))),
+                       bundled.score(np.zeros((2, len(FEATURES)))))
+
+
+def test_the_best_sentence_is_measured_both_ways():
+    idf = {"troop": 2.0, "remain": 1.0, "iraq": 1.0, "weather": 3.0}
+    text = "The weather was mild. About 2,500 US troops remain in Iraq."
+    precision, recall = sentence_match(text, frozenset({"troop", "remain", "iraq"}), idf)
+    assert recall == pytest.approx(1.0)
+    assert 0.5 < precision <= 1.0
+    assert sentence_match("Nothing shared here.", frozenset({"troop"}), idf) == (0.0, 0.0)
+
+
+def test_passage_numbers_come_from_the_id():
+    assert passage_index("13c60e9b7cba16c2-0003") == 3
+    assert passage_index("no-number-here") == 0
+
+
+def test_search_results_carry_the_ranker_probability_best_first(assistant):
+    found = assistant.search("How many US troops remain?", k=5)
+    scores = [p.score for p in found]
+    assert scores == sorted(scores, reverse=True) and all(0.0 < s < 1.0 for s in scores)
+    assert all("fused" in p.signals for p in found)
+    assert "2,500" in found[0].text
