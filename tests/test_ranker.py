@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index import Passage
 from qa.ranker import (DEFAULT_MODEL, FEATURES, TreeEnsemble, export, load_ranker, passage_index,
                        sentence_match)
 
