@@ -153,12 +153,10 @@ class Store:
                 yield _passage(pid, doc, meta or {})
 
     def query(self, vector: np.ndarray, n: int, where: dict | None = None) -> list[tuple[str, float]]:
-        """Nearest passages to a vector: (passage id, cosine similarity), best first."""
-        count = self.passages_col.count()
-        if count == 0:
-            return []
-        got = self.passages_col.query(query_embeddings=[vector.tolist()], n_results=min(n, count),
-                                      where=where, include=["distances"])
+        """Nearest passages to a vector: (passage id, cosine similarity), best first (fewer than n when
+        the collection holds fewer; Chroma returns what it has)."""
+        got = self.passages_col.query(query_embeddings=[vector.tolist()], n_results=n, where=where,
+                                      include=["distances"])
         return [(pid, 1.0 - float(d)) for pid, d in zip(got["ids"][0], got["distances"][0])]
 
     def _pages(self, col, include: list[str]) -> Iterator[tuple[list, list, list]]:
