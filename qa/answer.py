@@ -47,7 +47,7 @@ class AnswerPolicy:
     other_source_margin: float = 0.12
     other_source_similarity: float = 0.05
     max_sources: int = 3
-    shortlist: int = 16
+    shortlist: int = 8
 
 
 @dataclass(frozen=True)
@@ -130,15 +130,22 @@ def candidates(passages: Sequence[Passage]) -> list[Sentence]:
 
 def shortlist(query: Query, found: list[Sentence], size: int) -> list[Sentence]:
     """The sentences worth embedding: the best `size` by query-term coverage (with their previous
-    sentence), earlier-ranked passages first on ties; order preserved."""
+    sentence), on ties those holding the expected answer type, then earlier-ranked passages first; plus
+    each other article's best, so that a second source can still be quoted beside the first; order kept."""
     if len(found) <= size:
         return found
-    def lexical(i: int) -> tuple[float, int]:
+    def lexical(i: int) -> tuple[float, bool, int]:
         sentence = found[i]
         paired = coverage(query.terms, sentence.window(), sentence.passage) if sentence.previous is not None else 0.0
-        return max(coverage(query.terms, sentence.text, sentence.passage), 0.9 * paired), -i
-    keep = sorted(sorted(range(len(found)), key=lexical, reverse=True)[:size])
-    return [found[i] for i in keep]
+        words = max(coverage(query.terms, sentence.text, sentence.passage), 0.9 * paired)
+        return words, fits_type(query, sentence.text), -i
+    ranked = sorted(range(len(found)), key=lexical, reverse=True)
+    keep = set(ranked[:size])
+    best_of: dict[str, int] = {}
+    for i in ranked:
+        best_of.setdefault(found[i].passage.article_id, i)
+    keep.update(best_of.values())
+    return [found[i] for i in sorted(keep)]
 
 
 def score(query: Query, question_vector: np.ndarray, found: list[Sentence], vectors: np.ndarray,

@@ -23,6 +23,9 @@ from .query import analyse, check_question
 from .ranker import load_ranker
 from .retrieval import CrossEncoderReranker, Retriever
 
+SENTENCE_BATCH = 8
+SENTENCE_CHARS = 600
+
 
 @dataclass(frozen=True)
 class Event:
@@ -116,8 +119,12 @@ class Assistant:
         """Embeddings of candidate sentences, cached by (article, offset)."""
         keys = [(s.passage.article_id, s.start) for s in found]
         missing = [i for i, key in enumerate(keys) if key not in self._vectors]
-        if missing:
-            for i, vector in zip(missing, self.embedder.embed([found[i].text for i in missing])):
+        # Shortest first, in small batches, so that little padding is computed; a run-on "sentence" (a
+        # list, a table) is judged by its first SENTENCE_CHARS characters.
+        missing.sort(key=lambda i: len(found[i].text))
+        for start in range(0, len(missing), SENTENCE_BATCH):
+            batch = missing[start:start + SENTENCE_BATCH]
+            for i, vector in zip(batch, self.embedder.embed([found[i].text[:SENTENCE_CHARS] for i in batch])):
                 self._vectors[keys[i]] = vector
         while len(self._vectors) > 50_000:
             self._vectors.popitem(last=False)
