@@ -237,7 +237,7 @@ def fit_ranker(data: list[tuple]):
 def ranked_quality(data: list[tuple], model) -> dict:
     """The benchmark's metric on the top 10 after reordering each query's candidates by the model."""
     from .metrics import summarize
-    from .ranker import TreeEnsemble
+    from .trees import TreeEnsemble
 
     scores = []
     for q, texts, rows, _ in data:
@@ -251,7 +251,8 @@ def train_ranker(settings, corpus: Path, queries: Sequence[BenchQuery], out: Pat
     """Fit the ranker on the queries (the dev split), report its 2-fold cross-validated quality on them,
     and write the model as JSON."""
     from . import Assistant
-    from .ranker import export
+    from .ranker import FEATURES
+    from .trees import export
 
     build(settings, corpus)
     assistant = Assistant.open(settings=replace(settings, ranker="off"))
@@ -259,9 +260,9 @@ def train_ranker(settings, corpus: Path, queries: Sequence[BenchQuery], out: Pat
     halves = data[::2], data[1::2]
     folds = [ranked_quality(halves[1 - i], fit_ranker(halves[i])) for i in (0, 1)]
     cross = {m: sum(f[m] for f in folds) / 2 for m in ("hits@4", "hits@10", "mrr@10", "map@10")}
-    export(fit_ranker(data), out, {"trained_on": f"MultiHop-RAG {len(queries)} queries ({queries[0].split})",
-                                   "depth": assistant.retriever.config.rank_depth, "params": RANKER_PARAMS,
-                                   "two_fold": cross})
+    meta = {"trained_on": f"MultiHop-RAG {len(queries)} queries ({queries[0].split})",
+            "depth": assistant.retriever.config.rank_depth, "params": RANKER_PARAMS, "two_fold": cross}
+    export(fit_ranker(data), out, FEATURES, meta)
     return {"queries": len(queries), "two_fold": cross, "model": str(out)}
 
 

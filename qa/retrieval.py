@@ -18,7 +18,8 @@ from index import Embedder, KeywordIndex, Passage, Snapshot, Store, tokenize
 
 from .facets import Facet, find_facets, named_dates, outlet_aliases
 from .fusion import interleave, reciprocal_rank_fusion
-from .ranker import Evidence, TreeEnsemble, features
+from .ranker import Evidence, features
+from .trees import TreeEnsemble
 
 
 class Reranker(Protocol):

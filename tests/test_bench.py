@@ -104,13 +104,14 @@ def test_benchmark_runs_end_to_end_on_a_slice(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "dev split" in printed and "baseline (LlamaIndex" in printed and "re-index unchanged" in printed
 
-    from qa.ranker import FEATURES, TreeEnsemble
+    from qa.ranker import FEATURES
+    from qa.trees import TreeEnsemble
 
     model = tmp_path / "ranker.json"
     assert main(argv[:argv.index("--baseline")] + ["--train-ranker", str(model)]) == 0
     trained = json.loads(capsys.readouterr().out)["ranker"]
     assert trained["queries"] == 28 and 0 <= trained["two_fold"]["map@10"] <= trained["two_fold"]["hits@10"] <= 1
-    assert TreeEnsemble.load(model).score(np.zeros((3, len(FEATURES)))).shape == (3,)
+    assert TreeEnsemble.load(model, FEATURES).score(np.zeros((3, len(FEATURES)))).shape == (3,)
 
 
 def test_an_interrupted_baseline_ingest_resumes_after_its_stored_prefix(tmp_path):

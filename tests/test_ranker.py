@@ -1,13 +1,13 @@
-"""The learned ranker: the numpy tree walker agrees with scikit-learn, features are what they say, the
-bundled model loads, and the setting turns it off."""
+"""The learned ranker and its model format: the numpy tree walker agrees with scikit-learn, features are
+what they say, the bundled model loads, and the setting turns it off."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from qa.ranker import (DEFAULT_MODEL, FEATURES, TreeEnsemble, export, load_ranker, passage_index,
-                       sentence_match)
+from qa.ranker import DEFAULT_MODEL, FEATURES, load_ranker, passage_index, sentence_match
+from qa.trees import TreeEnsemble, export
 
 
 def test_the_numpy_trees_score_exactly_as_scikit_learn(tmp_path):
@@ -18,8 +18,8 @@ def test_the_numpy_trees_score_exactly_as_scikit_learn(tmp_path):
     rows[rng.random(rows.shape) < 0.05] = np.nan
     labels = (np.nan_to_num(rows[:, 0]) + 0.5 * np.nan_to_num(rows[:, 3]) ** 2 + rng.normal(size=600) > 0.7)
     model = HistGradientBoostingClassifier(max_iter=40, max_leaf_nodes=9, random_state=0).fit(rows, labels)
-    export(model, tmp_path / "model.json", {"trained_on": "synthetic"})
-    ours = TreeEnsemble.load(tmp_path / "model.json")
+    export(model, tmp_path / "model.json", FEATURES, {"trained_on": "synthetic"})
+    ours = TreeEnsemble.load(tmp_path / "model.json", FEATURES)
     fresh = rng.normal(size=(200, len(FEATURES)))
     fresh[::7, 2] = np.nan
     assert np.allclose(ours.score(fresh), model.decision_function(fresh), atol=1e-9)
@@ -29,7 +29,7 @@ def test_a_model_for_other_features_is_refused(tmp_path):
     path = tmp_path / "old.json"
     path.write_text('{"features": ["inverse_rank"], "baseline": 0, "trees": []}')
     with pytest.raises(ValueError, match="features"):
-        TreeEnsemble.load(path)
+        TreeEnsemble.load(path, FEATURES)
 
 
 def test_the_setting_picks_the_bundled_model_a_path_or_none(tmp_path):
