@@ -47,7 +47,7 @@ class AnswerPolicy:
     other_source_margin: float = 0.12
     other_source_similarity: float = 0.05
     max_sources: int = 3
-    shortlist: int = 8
+    shortlist: int = 6
 
 
 @dataclass(frozen=True)
