@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
 from .articles import Passage
 from .store import Store, StoredArticle
 
@@ -79,6 +81,15 @@ class Snapshot:
         """A committed passage by id."""
         i = self.position.get(passage_id)
         return None if i is None else self.passages[i]
+
+    def idf(self) -> dict[str, float]:
+        """BM25's IDF of every indexed term, from the index's document frequencies."""
+        if self.bm25 is None:
+            return {}
+        df = np.diff(np.asarray(self.bm25.scores["indptr"]))
+        n = float(self.bm25.scores["num_docs"])
+        idf = np.log1p((n - df + 0.5) / (df + 0.5))
+        return {term: float(idf[i]) for term, i in self.bm25.vocab_dict.items() if i < len(idf)}
 
 
 def build_snapshot(store: Store) -> Snapshot:

@@ -235,13 +235,12 @@ def fit_ranker(data: list[tuple]):
 
 
 def ranked_quality(data: list[tuple], model) -> dict:
-    """The benchmark's metric on the top 10 after reordering each query's candidates by the model."""
+    """The benchmark's metric on the top 10 after reordering each query's candidates by a fitted model."""
     from .metrics import summarize
-    from .trees import TreeEnsemble
 
     scores = []
     for q, texts, rows, _ in data:
-        raw = model.score(rows) if isinstance(model, TreeEnsemble) else model.decision_function(rows)
+        raw = model.decision_function(rows)
         order = sorted(range(len(texts)), key=lambda i: (-raw[i], i))
         scores.append(score_query([texts[i] for i in order][:10], q.facts))
     return summarize(scores)

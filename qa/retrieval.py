@@ -60,7 +60,7 @@ class Catalog:
     def of(cls, snapshot: Snapshot) -> "Catalog":
         """Index a snapshot's passages by outlet, and its terms' IDF (from the BM25 index)."""
         sources = np.array([p.source or "" for p in snapshot.passages], dtype=object)
-        return cls(snapshot.generation, sources, outlet_aliases(set(sources.tolist())), _idf(snapshot))
+        return cls(snapshot.generation, sources, outlet_aliases(set(sources.tolist())), snapshot.idf())
 
     def mask(self, outlets: frozenset[str]) -> np.ndarray:
         """True for passages from any of the outlets."""
@@ -208,17 +208,6 @@ def _keyword_of(pid: str, keyword: np.ndarray, snapshot: Snapshot) -> float | No
     """A passage's BM25 score, None when it has none."""
     i = snapshot.position.get(pid)
     return float(keyword[i]) if i is not None and len(keyword) and keyword[i] > 0 else None
-
-
-def _idf(snapshot: Snapshot) -> dict:
-    """BM25's IDF of every term of the snapshot, from the index's document frequencies."""
-    bm25 = snapshot.bm25
-    if bm25 is None:
-        return {}
-    df = np.diff(np.asarray(bm25.scores["indptr"]))
-    n = float(bm25.scores["num_docs"])
-    idf = np.log1p((n - df + 0.5) / (df + 0.5))
-    return {term: float(idf[i]) for term, i in bm25.vocab_dict.items() if i < len(idf)}
 
 
 def _distinct(facets: list[Facet]) -> list[Facet]:
