@@ -122,7 +122,9 @@ def test_an_interrupted_baseline_ingest_resumes_after_its_stored_prefix(tmp_path
     from index.embedding import resolve_model_path
     from qa.baseline import Baseline, _collection, _embed_model, split
 
-    records = json.loads((MULTIHOP / "corpus.json").read_text(encoding="utf-8"))[:3]
+    records = [{"title": f"Harbour report {n}", "source": "Gazette", "published_at": f"2023-10-0{n + 1}T08:00:00+00:00",
+                "body": " ".join(f"The harbour in town {n} moved {i * 7 + n} containers on day {i}, officials said."
+                                 for i in range(120))} for n in range(3)]
     nodes, model = split(records), resolve_model_path("bundled:all-MiniLM-L6-v2")
     collection, marker = _collection(tmp_path)
     assert marker is None and len(nodes) > 5
