@@ -33,7 +33,7 @@ test: setup-dev
 	$(PY) -m pytest -q -rs
 
 test-fast: setup-dev
-	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest -q tests/unit
 
 clean:
 	rm -rf $(VENV) .newsqa

@@ -10,9 +10,9 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from index.__main__ import SEEDS, build_index  # noqa: E402
+from index import SEEDS, build_index  # noqa: E402
 from qa import IndexUnavailable, Settings  # noqa: E402
-from qa.server import AssistantSource, build_app, exposure_problem, url  # noqa: E402
+from qa.serve.server import AssistantSource, build_app, exposure_problem, url  # noqa: E402
 
 
 def open_index(settings: Settings) -> AssistantSource:

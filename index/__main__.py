@@ -7,10 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import Indexer, KeywordIndex, NewsqaError, Settings, Store, keyword_folder, load_embedder
-from .readers import MISSING
-
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+from . import SEEDS, IndexSettings, NewsqaError, SkipKind, build_index
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
     try:
-        settings = Settings.from_env(index_dir=args.index_dir)
+        settings = IndexSettings.from_env(index_dir=args.index_dir)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -35,29 +32,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(json.dumps(report.to_dict(), indent=2) if args.json else report.summary())
-    missing = [s.path for s in report.skipped if s.reason == MISSING]
+    missing = [s.path for s in report.skipped if s.kind is SkipKind.MISSING]
     if missing:
         print(f"error: not found: {', '.join(missing)}", file=sys.stderr)
     return 1 if missing else 0
-
-
-def build_index(settings: Settings, paths: list[Path], prune: bool = False, progress=False):
-    """Open or create the store, index the paths, refresh the keyword index (with progress, each phase
-    is announced on stderr)."""
-    _announce(progress, f"opening the index in {settings.index_dir}")
-    store = Store.open(settings, create=True)
-    _announce(progress, f"loading the embedding model {settings.embed_model}")
-    embedder = load_embedder(settings.embed_model, settings.embed_batch)
-    report = Indexer(settings, store, embedder).build(paths, prune=prune, progress=progress)
-    _announce(progress, "refreshing the keyword index")
-    KeywordIndex(store, keyword_folder(settings), settings.keyword_refresh_seconds)
-    return report
-
-
-def _announce(progress, message: str) -> None:
-    """One phase line on stderr when progress is shown."""
-    if progress:
-        print(message, file=sys.stderr, flush=True)
 
 
 def _status_lines(done: int, total: int) -> None:

@@ -1,12 +1,8 @@
-"""Domain errors. They become messages only at the boundaries (CLI, REST, UI)."""
+"""The index's domain errors (qa adds its own in qa/errors.py). They become messages only at the boundaries."""
 
 
 class NewsqaError(Exception):
     """Base class of every error the product raises on purpose."""
-
-
-class InvalidQuestion(NewsqaError):
-    """The question is empty, too long or otherwise unusable."""
 
 
 class UnsupportedFile(NewsqaError):
@@ -31,7 +27,3 @@ class IndexUnavailable(NewsqaError):
 
 class ArticleNotFound(NewsqaError):
     """No article with that id is in the index."""
-
-
-class GeneratorError(NewsqaError):
-    """The optional LLM backend failed, timed out or is not installed."""

@@ -13,8 +13,8 @@ from typing import Callable, Iterable
 from .articles import Article, Passage
 from .chunking import passage_spans
 from .embedding import Embedder
-from .readers import Skip, find_files, read_file
-from .settings import Settings
+from .readers import Skip, SkipKind, find_files, read_file
+from .settings import IndexSettings
 from .store import Store, StoredArticle
 
 Progress = Callable[[int, int], None]
@@ -39,14 +39,15 @@ class IndexReport:
         return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
                 "removed": self.removed, "passages": self.passages, "seconds": round(self.seconds, 2),
                 "article_ids": self.article_ids,
-                "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped]}
+                "skipped": [s.to_dict() for s in self.skipped]}
 
     def summary(self) -> str:
         """A human summary, one line per skip."""
         head = (f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
                 f"removed {self.removed}, skipped {len(self.skipped)} "
                 f"({self.passages} passages embedded, {self.seconds:.1f} s)")
-        return "\n".join([head] + [f"  skipped {s.path}: {s.reason}" for s in self.skipped])
+        return "\n".join([head] + [f"  skipped {s.path}{f' ({s.title})' if s.title else ''}: {s.reason}"
+                                   for s in self.skipped])
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class _Pending:
 class Indexer:
     """Reads files, chunks and embeds new or changed articles, commits them one by one."""
 
-    def __init__(self, settings: Settings, store: Store, embedder: Embedder):
+    def __init__(self, settings: IndexSettings, store: Store, embedder: Embedder):
         self.settings = settings
         self.store = store
         self.embedder = embedder
@@ -126,7 +127,8 @@ class Indexer:
             if article.id in claimed or article.id in keep or \
                     (article.id in stored and stored[article.id].path != key):
                 where = stored[article.id].path if article.id in stored else "this run"
-                report.skipped.append(Skip(f"{key}: {article.title}", f"duplicate of an article already in {where}"))
+                report.skipped.append(Skip(key, f"duplicate of an article already in {where}", SkipKind.DUPLICATE,
+                                           article.title))
             else:
                 keep.add(article.id)
                 mine.append(article)

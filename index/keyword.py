@@ -68,9 +68,22 @@ class Snapshot:
     bm25: object | None
     position: dict[str, int]
 
+    def terms(self, query: str) -> list[str]:
+        """The query's terms that the index knows (others cannot score)."""
+        return [t for t in tokenize(query) if t in self.bm25.vocab_dict] if self.bm25 else []
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every passage (in snapshot order) for the query; empty when nothing is indexed."""
+        if self.bm25 is None:
+            return np.zeros(0, dtype=np.float32)
+        terms = self.terms(query)
+        if not terms:
+            return np.zeros(len(self.passages), dtype=np.float32)
+        return np.asarray(self.bm25.get_scores(terms), dtype=np.float32)
+
     def search(self, query: str, n: int) -> list[tuple[str, float]]:
         """Top-n passages by BM25: (passage id, score), best first; no query terms, no hits."""
-        terms = [t for t in tokenize(query) if t in self.bm25.vocab_dict] if self.bm25 else []
+        terms = self.terms(query)
         if not terms:
             return []
         ids, scores = self.bm25.retrieve([terms], k=min(n, len(self.passages)), show_progress=False,

@@ -6,15 +6,16 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import Enum
 from pathlib import Path
 
 from .articles import Article, make_article
+from .errors import FileTooLarge, UnsupportedFile
 
 TEXT_TYPES = {".txt", ".md", ".markdown"}
 HTML_TYPES = {".html", ".htm"}
 JSON_TYPES = {".json", ".jsonl", ".ndjson"}
 SUPPORTED = TEXT_TYPES | HTML_TYPES | JSON_TYPES
-MISSING = "no such file or folder"
 
 HEADER_KEYS = {"title": "title", "headline": "title", "source": "source", "outlet": "source",
                "publisher": "source", "date": "date", "published": "date",
@@ -31,12 +32,55 @@ _DATE_HEADER = re.compile(r"[ \t]*(?:date|published(?:_at)?)[ \t]*:?[ \t]+"
 _KEY_HEADER = re.compile(r"[ \t]*([A-Za-z_]+)[ \t]*:?[ \t]+(\S.*?)[ \t]*$")
 
 
+class SkipKind(str, Enum):
+    """Why something was not indexed, as a value callers can branch on (the reason says it in words)."""
+
+    MISSING = "missing"
+    UNSUPPORTED = "unsupported"
+    TOO_LARGE = "too_large"
+    UNREADABLE = "unreadable"
+    DUPLICATE = "duplicate"
+
+
 @dataclass(frozen=True)
 class Skip:
-    """Something that was not indexed, and why."""
+    """Something that was not indexed, why (in words), its kind, and the article's title when known."""
 
     path: str
     reason: str
+    kind: SkipKind = SkipKind.UNREADABLE
+    title: str | None = None
+
+    def to_dict(self) -> dict:
+        """JSON-ready form."""
+        return {"path": self.path, "reason": self.reason, "kind": self.kind.value, "title": self.title}
+
+
+def unsupported_type(suffix: str) -> str:
+    """The one message for a file type the readers do not take."""
+    return f"unsupported file type {suffix or '(none)'}; use one of {', '.join(sorted(SUPPORTED))}"
+
+
+def too_large(size: int, max_bytes: int) -> str:
+    """The one message for a file over the size limit."""
+    return f"file is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:.3g} MB limit (NEWSQA_MAX_UPLOAD_MB)"
+
+
+def check_upload(name: str, size: int, max_bytes: int) -> None:
+    """The one check of an upload's type and declared or read size: UnsupportedFile or FileTooLarge, one message."""
+    problem = upload_problem(Path(safe_filename(name)).suffix.lower(), size, max_bytes)
+    if problem is not None:
+        error = FileTooLarge if problem.kind is SkipKind.TOO_LARGE else UnsupportedFile
+        raise error(f"{name!r}: {problem.reason}")
+
+
+def upload_problem(suffix: str, size: int, max_bytes: int) -> Skip | None:
+    """The one check of a file's type and size before it is read (CLI, uploads, REST): a Skip, or None."""
+    if suffix not in SUPPORTED:
+        return Skip("", unsupported_type(suffix), SkipKind.UNSUPPORTED)
+    if size > max_bytes:
+        return Skip("", too_large(size, max_bytes), SkipKind.TOO_LARGE)
+    return None
 
 
 @dataclass(frozen=True)
@@ -58,14 +102,14 @@ def find_files(paths: list[Path]) -> tuple[list[Path], list[Skip]]:
                 if child.suffix.lower() in SUPPORTED:
                     found.append(child)
                 else:
-                    skipped.append(Skip(str(child), f"unsupported file type {child.suffix or '(none)'}"))
+                    skipped.append(Skip(str(child), unsupported_type(child.suffix), SkipKind.UNSUPPORTED))
         elif path.is_file():
             if path.suffix.lower() in SUPPORTED:
                 found.append(path)
             else:
-                skipped.append(Skip(str(path), f"unsupported file type {path.suffix or '(none)'}"))
+                skipped.append(Skip(str(path), unsupported_type(path.suffix), SkipKind.UNSUPPORTED))
         else:
-            skipped.append(Skip(str(path), MISSING))
+            skipped.append(Skip(str(path), "no such file or folder", SkipKind.MISSING))
     return found, skipped
 
 
@@ -81,7 +125,10 @@ def read_file(path: Path, max_bytes: int, label: str | None = None) -> ReadResul
 
 def read_bytes(data: bytes, suffix: str, label: str, max_bytes: int) -> ReadResult:
     """Parse the bytes of one file of the given type (suffix like '.txt')."""
-    problem = _check_bytes(data, suffix, max_bytes)
+    problem = upload_problem(suffix, len(data), max_bytes)
+    if problem:
+        return ReadResult(skipped=[Skip(label, problem.reason, problem.kind)])
+    problem = _check_bytes(data)
     if problem:
         return ReadResult(skipped=[Skip(label, problem)])
     text = data.decode("utf-8-sig")
@@ -92,12 +139,8 @@ def read_bytes(data: bytes, suffix: str, label: str, max_bytes: int) -> ReadResu
     return _one(parse_text(text, label), label)
 
 
-def _check_bytes(data: bytes, suffix: str, max_bytes: int) -> str | None:
-    """The reason these bytes cannot be an article file, or None."""
-    if suffix not in SUPPORTED:
-        return f"unsupported file type {suffix or '(none)'}; use one of {', '.join(sorted(SUPPORTED))}"
-    if len(data) > max_bytes:
-        return f"file is {len(data) / 2**20:.1f} MB, over the {max_bytes / 2**20:g} MB limit (NEWSQA_MAX_UPLOAD_MB)"
+def _check_bytes(data: bytes) -> str | None:
+    """The reason these bytes of a supported type and size cannot be an article file, or None."""
     if not data.strip():
         return "empty file"
     if b"\0" in data[:8192]:
@@ -294,3 +337,12 @@ def normalize_date(value: str | None) -> str | None:
         return first.isoformat() if first == second else None  # a missing day or month is not invented
     except (ValueError, OverflowError):
         return None
+
+
+def safe_filename(name: str) -> str:
+    """The last component of an uploaded name, with anything but letters, digits, '.', '-', '_' replaced."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    base = re.sub(r"[^\w.\-]", "_", base).lstrip(".")
+    if len(base) > 120:  # shorten the stem, never the type
+        base = Path(base).stem[:100] + Path(base).suffix[:20]
+    return base or "upload.txt"

@@ -1,4 +1,4 @@
-"""The one settings object: read from NEWSQA_* environment variables and overrides, in one place."""
+"""The index's settings, and the one reader of NEWSQA_* environment variables (qa's Settings extends these)."""
 
 from __future__ import annotations
 
@@ -12,38 +12,24 @@ BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
 
 
 @dataclass(frozen=True)
-class Settings:
-    """Every setting of the product; see the README's configuration table."""
+class IndexSettings:
+    """What building and opening an index needs; see the README's configuration table."""
 
     index_dir: Path = Path(".newsqa/index")
     collection: str = "newsqa"
     embed_model: str = BUNDLED_MODEL
-    rerank_model: str = ""
-    ranker: str = "default"
     passage_tokens: int = 200
     overlap_tokens: int = 60
     embed_batch: int = 32
-    top_k: int = 6
     chroma_host: str = ""
     chroma_port: int = 8000
     chroma_ssl: bool = False
     chroma_headers: str = ""
     keyword_refresh_seconds: float = 2.0
-    host: str = "127.0.0.1"
-    port: int = 7860
-    api_token: str = ""
-    ui_auth: str = ""
-    max_question_chars: int = 2000
     max_upload_mb: float = 20.0
-    llm: str = ""
-    llm_url: str = ""
-    llm_model: str = ""
-    llm_threads: int = 0
-    llm_timeout: float = 60.0
-    llm_max_tokens: int = 256
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides):
         """Build settings from NEWSQA_<FIELD> variables, then apply non-None overrides."""
         env = os.environ if env is None else env
         values = {}
@@ -64,12 +50,8 @@ class Settings:
     @property
     def max_upload_bytes(self) -> int:
         """The upload size limit in bytes."""
-        return int(self.max_upload_mb * 1024 * 1024)
+        return round(self.max_upload_mb * 1024 * 1024)
 
-    @property
-    def threads(self) -> int:
-        """LLM thread count: the setting, else the machine's cores."""
-        return self.llm_threads or os.cpu_count() or 1
 
 
 def _parse(kind: str, raw: str, name: str):

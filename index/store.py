@@ -18,7 +18,7 @@ import numpy as np
 
 from .articles import Article, Passage
 from .errors import IndexUnavailable
-from .settings import Settings
+from .settings import IndexSettings
 
 SCHEMA = 1
 STATE_ID = "__newsqa_state__"
@@ -45,7 +45,7 @@ class StoredArticle:
         return dict(self.__dict__)
 
 
-def make_client(settings: Settings, create: bool):
+def make_client(settings: IndexSettings, create: bool):
     """An embedded PersistentClient in the index folder, or an HttpClient for a Chroma server."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
@@ -95,7 +95,7 @@ class Store:
         self._check_compatible()
 
     @classmethod
-    def open(cls, settings: Settings, create: bool = False) -> "Store":
+    def open(cls, settings: IndexSettings, create: bool = False) -> "Store":
         """Open (or create) the store the settings point at."""
         client = make_client(settings, create)
         where = (f"the Chroma server at {settings.chroma_host}:{settings.chroma_port}" if settings.server_mode

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from . import Assistant, NewsqaError, Settings
-from .citations import source_label
+from .answer import source_label
 
 
 def main(argv: list[str] | None = None) -> int:

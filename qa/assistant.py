@@ -3,86 +3,64 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import threading
 import time
-from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterator, Sequence
 
-import numpy as np
+from index import (ArticleNotFound, Corpus, DuplicateArticle, IndexReport, Passage, SkipKind, StoredArticle,
+                   UnreadableFile, UnsupportedFile, check_upload, safe_filename)
 
-from index import (SUPPORTED, ArticleNotFound, DuplicateArticle, Embedder, FileTooLarge, Indexer, IndexReport,
-                   KeywordIndex, Passage, Settings, Store, StoredArticle, UnreadableFile, UnsupportedFile,
-                   keyword_folder, load_embedder)
-
-from .answer import Answer, AnswerPolicy, Sentence, candidates, choose, compose, score, shortlist
-from .conversation import rewrite
-from .query import analyse, check_question
-from .ranker import load_ranker
-from .retrieval import CrossEncoderReranker, Retriever
-
-SENTENCE_BATCH = 8
-SENTENCE_CHARS = 600
-
-
-@dataclass(frozen=True)
-class Event:
-    """One step of a streamed answer: 'rewritten', 'token' (text to append), 'answer' (complete)."""
-
-    kind: str
-    text: str = ""
-    answer: Answer | None = None
+from .answer import Answer, AnswerPolicy, ExtractiveReader
+from .answer.conversation import rewrite
+from .events import Event, final_answer
+from .retrieve import Retriever, analyse, check_question
+from .settings import Settings
 
 
 class Assistant:
     """Question answering over the indexed news articles."""
 
-    def __init__(self, settings: Settings, store: Store, keyword: KeywordIndex, embedder: Embedder,
-                 retriever: Retriever, synthesizer=None, policy: AnswerPolicy = AnswerPolicy()):
+    def __init__(self, settings: Settings, corpus: Corpus, retriever: Retriever, synthesizer=None,
+                 policy: AnswerPolicy = AnswerPolicy()):
         self.settings = settings
-        self.store = store
-        self.keyword = keyword
-        self.embedder = embedder
-        self.retriever = retriever
-        self.synthesizer = synthesizer
-        self.policy = policy
+        self._corpus = corpus
+        self._retriever = retriever
+        self._reader = ExtractiveReader(corpus.embedder, policy)
+        self._synthesizer = synthesizer
         self._write_lock = threading.Lock()
-        self._vectors: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, settings: Settings | None = None,
-             create: bool = False, synthesizer=None) -> "Assistant":
-        """Open the index (index_dir overrides the settings); create=True makes an empty one if absent."""
+             create: bool = False, synthesizer=None, corpus: Corpus | None = None) -> "Assistant":
+        """Open the index (index_dir overrides the settings; create=True makes an empty one if absent), or
+        answer over a corpus already open (one with fake parts, in tests)."""
         settings = settings or Settings.from_env()
         if index_dir is not None:
             settings = replace(settings, index_dir=Path(index_dir))
-        store = Store.open(settings, create=create)
-        embedder = load_embedder(settings.embed_model, settings.embed_batch)
-        keyword = KeywordIndex(store, keyword_folder(settings), settings.keyword_refresh_seconds)
-        reranker = CrossEncoderReranker(settings.rerank_model) if settings.rerank_model else None
-        retriever = Retriever(store, keyword, embedder, reranker=reranker, ranker=load_ranker(settings.ranker))
+        corpus = corpus or Corpus.open(settings, create=create)
         if synthesizer is None and settings.llm:
-            from .synthesis import Synthesizer
+            from .generate import Synthesizer
 
             synthesizer = Synthesizer.from_settings(settings)
-        return cls(settings, store, keyword, embedder, retriever, synthesizer)
+        return cls(settings, corpus, Retriever.from_settings(corpus, settings), synthesizer)
+
+    @property
+    def llm_enabled(self) -> bool:
+        """True when answers are written by an LLM (and checked), not extractive only."""
+        return self._synthesizer is not None
 
     # --- asking ------------------------------------------------------------------------------
 
     def search(self, question: str, k: int = 10) -> list[Passage]:
         """The k passages that best match the question, best first."""
         question = check_question(question, self.settings.max_question_chars)
-        return self.retriever.search(question, k=max(1, min(int(k), 100)))
+        return self._retriever.search(question, k=max(1, min(int(k), 100)))
 
     def ask(self, question: str, history: Sequence = (), k: int | None = None) -> Answer:
         """Answer a question (with the conversation so far) from the articles, with citations."""
-        final = None
-        for event in self.ask_stream(question, history, k):
-            if event.kind == "answer":
-                final = event.answer
-        return final
+        return final_answer(self.ask_stream(question, history, k))
 
     def ask_stream(self, question: str, history: Sequence = (), k: int | None = None) -> Iterator[Event]:
         """Answer as a stream of events; the last is always kind 'answer'."""
@@ -93,42 +71,36 @@ class Assistant:
             yield Event("rewritten", rewritten)
         answer, passages = self._extractive(question, rewritten, k)
         answer = replace(answer, timings={**answer.timings, "total": time.perf_counter() - started})
-        if self.synthesizer is None:
+        if self._synthesizer is None:
             yield Event("token", answer.text)
             yield Event("answer", answer=answer)
             return
-        yield from self.synthesizer.stream(answer, passages)
+        yield from self._synthesizer.stream(answer, passages)
 
     def _extractive(self, question: str, rewritten: str, k: int | None) -> tuple[Answer, list[Passage]]:
-        """Retrieve, score the passages' sentences, quote the best ones (or refuse)."""
+        """Retrieve the k passages (NEWSQA_TOP_K by default) and quote their best sentences (or refuse)."""
         t0 = time.perf_counter()
         query = analyse(rewritten)
-        vector = self.embedder.embed([rewritten])[0]
-        passages = self.retriever.search(rewritten, k=k or self.policy.passages, vector=vector)
+        vector = self._corpus.embedder.embed([rewritten])[0]
+        passages = self._retriever.search(rewritten, k=k or self.settings.top_k, vector=vector)
         t1 = time.perf_counter()
-        found = shortlist(query, candidates(passages), self.policy.shortlist)
-        scored = score(query, vector, found, self._sentence_vectors(found), self.policy)
-        chosen = choose(scored, self.policy)
-        text, citations = compose(rewritten, chosen)
+        text, citations = self._reader.read(rewritten, query, vector, passages)
         timings = {"retrieval": t1 - t0, "answer": time.perf_counter() - t1}
         return Answer(question=question, text=text, refused=not citations, citations=citations,
                       rewritten_question=rewritten if rewritten != question else None,
                       timings=timings), passages
 
-    def _sentence_vectors(self, found: list[Sentence]) -> np.ndarray:
-        """Embeddings of candidate sentences, cached by (article, offset)."""
-        keys = [(s.passage.article_id, s.start) for s in found]
-        missing = [i for i, key in enumerate(keys) if key not in self._vectors]
-        # Shortest first, in small batches, so that little padding is computed; a run-on "sentence" (a
-        # list, a table) is judged by its first SENTENCE_CHARS characters.
-        missing.sort(key=lambda i: len(found[i].text))
-        for start in range(0, len(missing), SENTENCE_BATCH):
-            batch = missing[start:start + SENTENCE_BATCH]
-            for i, vector in zip(batch, self.embedder.embed([found[i].text[:SENTENCE_CHARS] for i in batch])):
-                self._vectors[keys[i]] = vector
-        while len(self._vectors) > 50_000:
-            self._vectors.popitem(last=False)
-        return np.stack([self._vectors[key] for key in keys]) if keys else np.zeros((0, 1), np.float32)
+    def embed_query(self, question: str):
+        """The question's vector, as search and ask compute it (for benchmarks that time the floor)."""
+        return self._corpus.embedder.embed([question])[0]
+
+    def nearest(self, vector, n: int) -> list[tuple[str, float]]:
+        """The n nearest passage ids by the dense index alone (the floor that search is timed against)."""
+        return self._corpus.store.query(vector, n)
+
+    def candidates(self, question: str, depth: int):
+        """The hybrid ranking's first `depth` passages and the ranker's evidence (to fit the ranker)."""
+        return self._retriever.candidates(check_question(question, self.settings.max_question_chars), depth)
 
     # --- the corpus --------------------------------------------------------------------------
 
@@ -136,20 +108,13 @@ class Assistant:
                   labels: dict[Path, str] | None = None) -> IndexReport:
         """Index files or folders; asks keep being served while this runs."""
         with self._write_lock:
-            report = Indexer(self.settings, self.store, self.embedder).build(
-                [Path(p) for p in paths], prune=prune, progress=progress, labels=labels)
-            self.keyword.refresh(force=True)
-        return report
+            return self._corpus.add([Path(p) for p in paths], prune=prune, progress=progress, labels=labels)
 
     def add_upload(self, filename: str, data: bytes, progress=False) -> IndexReport:
         """Save an uploaded file under the index folder and index it; bad files raise UnsupportedFile."""
+        check_upload(filename or "", len(data), self.settings.max_upload_bytes)
         name = safe_filename(filename)
         suffix = Path(name).suffix.lower()
-        if suffix not in SUPPORTED:
-            raise UnsupportedFile(f"{filename!r}: unsupported file type; use one of {', '.join(sorted(SUPPORTED))}")
-        if len(data) > self.settings.max_upload_bytes:
-            raise FileTooLarge(f"{filename!r} is {len(data) / 2**20:.1f} MB; the limit is "
-                                  f"{self.settings.max_upload_mb:g} MB (NEWSQA_MAX_UPLOAD_MB)")
         folder = self.settings.index_dir / "uploads"
         folder.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256(data).hexdigest()[:12]
@@ -165,30 +130,31 @@ class Assistant:
 
     def remove_article(self, article_id: str) -> None:
         """Remove an article and its passages (an uploaded file is deleted too)."""
+        keyword = self._corpus.keyword
         with self._write_lock:
-            stored = self.keyword.refresh().articles.get(article_id)
-            if stored is None or not self.store.remove_article(article_id):
+            stored = keyword.refresh().articles.get(article_id)
+            if stored is None or not self._corpus.store.remove_article(article_id):
                 raise ArticleNotFound(f"No article with id {article_id!r}")
             upload = Path(stored.path)
             if upload.parent == self.settings.index_dir / "uploads" and upload.exists():
                 upload.unlink()
-            self.keyword.refresh(force=True)
+            keyword.refresh(force=True)
 
     def articles(self) -> list[StoredArticle]:
         """Every indexed article, newest first (undated last)."""
-        return sorted(self.keyword.current().articles.values(), key=lambda a: (a.date or "", a.title),
+        return sorted(self._corpus.keyword.current().articles.values(), key=lambda a: (a.date or "", a.title),
                       reverse=True)
 
     def article_text(self, article_id: str) -> str:
         """An article's full text."""
-        text = self.store.article_text(article_id)
+        text = self._corpus.store.article_text(article_id)
         if text is None:
             raise ArticleNotFound(f"No article with id {article_id!r}")
         return text
 
     def stats(self) -> dict:
         """Corpus facts: articles, passages, date range, outlets."""
-        snapshot = self.keyword.current()
+        snapshot = self._corpus.keyword.current()
         dates = sorted(a.date for a in snapshot.articles.values() if a.date)
         outlets = sorted({a.source for a in snapshot.articles.values() if a.source})
         return {"articles": len(snapshot.articles), "passages": len(snapshot.passages),
@@ -197,20 +163,15 @@ class Assistant:
                 "embed_model": self.settings.embed_model, "llm": self.settings.llm or None,
                 "server_mode": self.settings.server_mode}
 
+    def refresh(self) -> None:
+        """See what other instances wrote to a shared store now, not at the next refresh interval."""
+        self._corpus.keyword.refresh(force=True)
+
 
 def _upload_error(filename: str, report: IndexReport) -> UnsupportedFile:
     """Why an upload added nothing: all duplicates (without revealing server paths), or unreadable."""
-    if report.skipped and all(s.reason.startswith("duplicate") for s in report.skipped):
-        titles = "; ".join(s.path.split(": ", 1)[-1] for s in report.skipped)
+    if report.skipped and all(s.kind is SkipKind.DUPLICATE for s in report.skipped):
+        titles = "; ".join(s.title or "untitled" for s in report.skipped)
         return DuplicateArticle(f"{filename!r} was not indexed: already in the index ({titles})")
     reasons = "; ".join(s.reason for s in report.skipped) or "no article in file"
     return UnreadableFile(f"{filename!r} was not indexed: {reasons}")
-
-
-def safe_filename(name: str) -> str:
-    """The last component of an uploaded name, with anything but letters, digits, '.', '-', '_' replaced."""
-    base = re.split(r"[\\/]", name or "")[-1]
-    base = re.sub(r"[^\w.\-]", "_", base).lstrip(".")
-    if len(base) > 120:  # shorten the stem, never the type
-        base = Path(base).stem[:100] + Path(base).suffix[:20]
-    return base or "upload.txt"

@@ -21,12 +21,20 @@ ARTIFACTS = ROOT / "artifacts"
 @pytest.fixture(scope="session")
 def seed_settings(tmp_path_factory):
     """Settings pointing at a fresh index folder holding the two seed articles."""
-    from index.__main__ import build_index
+    from index import build_index
     from qa import Settings
 
     settings = Settings.from_env(env={}, index_dir=tmp_path_factory.mktemp("seed-index"))
     build_index(settings, [SEEDS])
     return settings
+
+
+@pytest.fixture(scope="session")
+def seed_corpus(seed_settings):
+    """The seed index opened as a Corpus (store, real embedder, keyword index); tests must not modify it."""
+    from index import Corpus
+
+    return Corpus.open(seed_settings)
 
 
 @pytest.fixture(scope="session")
@@ -55,3 +63,22 @@ def artifacts() -> Path:
     """Folder for test artifacts (screenshots, reports)."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(autouse=True)
+def unit_tests_load_no_model(request):
+    """Fail any test under tests/unit after which the embedding model (sentence-transformers) is loaded."""
+    yield
+    if request.path.parent.name == "unit":
+        import sys
+
+        loaded = "sentence_transformers" in sys.modules
+        assert not loaded, "a unit test loaded the embedding model (sentence-transformers)"
+
+
+@pytest.fixture(scope="session")
+def fake_seeds(tmp_path_factory):
+    """An Assistant over the fakes with the two seed articles (shared: tests must not modify it)."""
+    from fakes import fake_assistant
+
+    return fake_assistant(tmp_path_factory.mktemp("fake-seeds"), files=[SEEDS])

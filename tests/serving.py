@@ -1,4 +1,5 @@
-"""Start the real server (`python app.py`) as a subprocess on a free port, for server and browser tests."""
+"""Serving helpers for tests: the REST app in-process (TestClient), or the real server (`python app.py`) as a
+subprocess on a free port."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from qa.services import app_env, app_server, free_port
+from qa.bench.services import app_env, app_server, free_port
 
-__all__ = ["app_env", "free_port", "running_server"]
+__all__ = ["api_client", "app_env", "free_port", "running_server"]
 
 
 @contextmanager
@@ -16,3 +17,12 @@ def running_server(index_dir: Path, log: Path, **extra: str) -> Iterator[str]:
     """Run app.py until the block ends; yields its base URL once /api/health answers 200."""
     with app_server(index_dir, log, **extra) as (url, _):
         yield url
+
+
+def api_client(source, settings):
+    """A TestClient over the REST app, in this process."""
+    from fastapi.testclient import TestClient
+
+    from qa.serve.api import create_api
+
+    return TestClient(create_api(source, settings))

@@ -1,0 +1,29 @@
+"""Composing the extractive answer: the chosen sentences quoted verbatim with [n] marks."""
+
+from __future__ import annotations
+
+from .answer import REFUSAL
+from .citations import Citation, cite
+from .scoring import Scored
+
+
+def _short(title: str, limit: int = 60) -> str:
+    """A title cut at a word boundary, quoted, for naming a source inside an answer."""
+    title = title.rstrip("…").rstrip(".")
+    if len(title) > limit:
+        title = title[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return f"“{title}”"
+
+
+def compose(question: str, chosen: list[Scored]) -> tuple[str, tuple[Citation, ...]]:
+    """Quote the chosen sentences verbatim with [n] marks; several sources are listed newest first."""
+    if not chosen:
+        return REFUSAL, ()
+    ordered = sorted(chosen, key=lambda s: s.passage.date or "", reverse=True) if len(chosen) > 1 else chosen
+    citations = tuple(cite(n, s.passage, s.start, s.end) for n, s in enumerate(ordered, 1))
+    if len(citations) == 1:
+        return f"{citations[0].quote} [1]", citations
+    lines = [f"{len(citations)} articles answer this (newest first):"]
+    for c in citations:
+        lines.append(f"- {c.date or 'Undated'}, {c.source or _short(c.title)}: {c.quote} [{c.n}]")
+    return "\n".join(lines), citations

@@ -1,0 +1,29 @@
+"""python -m qa.bench multihop|answers|load ...: the benchmarks and the load test."""
+
+from __future__ import annotations
+
+import sys
+
+COMMANDS = {"multihop": "MultiHop-RAG retrieval quality and speed", "answers": "answer quality (LLM backends)",
+            "load": "concurrent REST clients during uploads"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Dispatch to the benchmark named first."""
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] not in COMMANDS:
+        listing = "\n".join(f"  {name:<10} {text}" for name, text in COMMANDS.items())
+        print(f"usage: python -m qa.bench COMMAND [...]\n{listing}", file=sys.stderr)
+        return 2
+    if argv[0] == "multihop":
+        from .multihop import main as run
+        return run(argv)
+    if argv[0] == "answers":
+        from .answers import main as run
+    else:
+        from .loadtest import main as run
+    return run(argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,215 @@
+"""Hybrid retrieval: dense (Chroma) and BM25 candidates, fused, date-boosted, optionally reranked; then one
+lane per outlet the question names, interleaved ahead of the overall ranking, spread over articles.
+
+Multi-hop news questions name their outlets ("Does the TechCrunch article on X and the Hacker News article on
+Y ..."): each named outlet gets a lane, a ranking restricted to its passages and scored with the question
+plus the question's own words about that outlet; the lanes take turns at the top of the list, so every named
+outlet is represented there. The measurements behind each knob are in docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from index import Corpus, Embedder, KeywordIndex, Passage, Snapshot, Store, tokenize
+
+from .facets import Facet, find_facets, named_dates, outlet_aliases
+from .fusion import interleave, reciprocal_rank_fusion
+from .ranker import Evidence, features, load_ranker
+from .rerank import CrossEncoderReranker, Reranker
+from .trees import TreeEnsemble
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    """Knobs of the pipeline (tuned on the MultiHop-RAG dev split; see docs/benchmarks.md)."""
+
+    candidates: int = 60
+    dense_weight: float = 0.3
+    keyword_weight: float = 1.0
+    rrf_k: float = 10.0
+    date_boost: float = 1.0
+    lane_rounds: int = 3
+    lane_text_weight: float = 1.0
+    lane_repeat: bool = True
+    lanes_by_score: bool = True
+    diversity_penalty: float = 0.1
+    rerank_depth: int = 30
+    rank_depth: int = 20
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The outlet of each passage of a snapshot (in snapshot order) and the names questions use for them."""
+
+    generation: str
+    sources: np.ndarray
+    aliases: dict
+    idf: dict
+
+    @classmethod
+    def of(cls, snapshot: Snapshot) -> "Catalog":
+        """Index a snapshot's passages by outlet, and its terms' IDF (from the BM25 index)."""
+        sources = np.array([p.source or "" for p in snapshot.passages], dtype=object)
+        return cls(snapshot.generation, sources, outlet_aliases(set(sources.tolist())), snapshot.idf())
+
+    def mask(self, outlets: frozenset[str]) -> np.ndarray:
+        """True for passages from any of the outlets."""
+        return np.isin(self.sources, list(outlets))
+
+
+class Retriever:
+    """Finds the passages that best answer a question."""
+
+    def __init__(self, store: Store, keyword: KeywordIndex, embedder: Embedder,
+                 config: RetrievalConfig = RetrievalConfig(), reranker: Reranker | None = None,
+                 ranker: TreeEnsemble | None = None):
+        self.store = store
+        self.keyword = keyword
+        self.embedder = embedder
+        self.config = config
+        self.reranker = reranker
+        self.ranker = ranker
+        self._catalog: Catalog | None = None
+
+    @classmethod
+    def from_settings(cls, corpus: Corpus, settings) -> "Retriever":
+        """The retriever the settings describe (NEWSQA_RERANK_MODEL, NEWSQA_RANKER) over an open corpus."""
+        reranker = CrossEncoderReranker(settings.rerank_model) if settings.rerank_model else None
+        return cls(corpus.store, corpus.keyword, corpus.embedder, reranker=reranker,
+                   ranker=load_ranker(settings.ranker))
+
+    def search(self, question: str, k: int = 10, vector: np.ndarray | None = None) -> list[Passage]:
+        """The top-k passages, best first, each with its score and the signals behind it."""
+        depth = max(k, self.config.rank_depth) if self.ranker is not None else k
+        found, evidence = self.candidates(question, depth, vector)
+        if self.ranker is not None and found:
+            found = self._rank(found, evidence)
+        return found[:k]
+
+    def candidates(self, question: str, n: int, vector: np.ndarray | None = None) -> tuple[list[Passage], Evidence]:
+        """The hybrid ranking's first n passages (lanes interleaved ahead of the fused ranking), and the
+        evidence the learned ranker scores them with."""
+        snapshot = self.keyword.current()
+        if not snapshot.passages:
+            return [], Evidence(question_terms=frozenset(), keyword=np.zeros(0), facet_keyword=(), facets=(),
+                                dates=(), idf={}, position={})
+        catalog = self.catalog(snapshot)
+        vector = self.embedder.embed([question])[0] if vector is None else vector
+        facets = _distinct(find_facets(question, catalog.aliases))
+        dense = self._dense(vector, snapshot)
+        keyword = snapshot.scores(question)
+        fused = self._boost_dates(self._fuse(dense, keyword, None, snapshot, catalog), named_dates(question),
+                                  snapshot)
+        if self.reranker is not None:
+            fused = self._rerank(question, fused, snapshot)
+        facet_keyword = tuple(snapshot.scores(facet.text) for facet in facets)
+        lanes = [self._lane(facet, dense, keyword, own, snapshot, catalog)
+                 for facet, own in zip(facets, facet_keyword)]
+        groups = {pid: snapshot.get(pid).article_id for ranking in [fused, *lanes] for pid, _ in ranking}
+        c = self.config
+        ranked = interleave(lanes, fused, groups, c.lane_rounds, c.diversity_penalty, n, c.lanes_by_score,
+                            c.lane_repeat)
+        dense_of = dict(dense)
+        found = [snapshot.get(pid).with_score(score, dense=dense_of.get(pid),
+                                              keyword=_keyword_of(pid, keyword, snapshot), lane=lane)
+                 for pid, score, lane in ranked]
+        evidence = Evidence(question_terms=frozenset(tokenize(question)), keyword=keyword,
+                            facet_keyword=facet_keyword, facets=tuple(facets), dates=tuple(named_dates(question)),
+                            idf=catalog.idf, position=snapshot.position)
+        return found, evidence
+
+    def _rank(self, found: list[Passage], evidence: Evidence) -> list[Passage]:
+        """Reorder the head by the learned ranker; its score is the ranker's probability, and the
+        tail's scores are clamped below the head's."""
+        head, tail = found[:self.config.rank_depth], found[self.config.rank_depth:]
+        raw = self.ranker.score(features(head, evidence))
+        chance = 1.0 / (1.0 + np.exp(-raw))
+        order = sorted(range(len(head)), key=lambda i: (-raw[i], i))
+        ranked = [head[i].with_score(float(chance[i]), fused=head[i].score) for i in order]
+        floor = float(chance[order[-1]])
+        return ranked + [p.with_score(min(p.score, floor), fused=p.score) for p in tail]
+
+    def catalog(self, snapshot: Snapshot) -> Catalog:
+        """The catalog of the current snapshot (rebuilt when the snapshot changes)."""
+        if self._catalog is None or self._catalog.generation != snapshot.generation:
+            self._catalog = Catalog.of(snapshot)
+        return self._catalog
+
+    def _dense(self, vector: np.ndarray, snapshot: Snapshot) -> list[tuple[str, float]]:
+        """Nearest committed passages, best first (one Chroma query: a second one restricted to the named
+        outlets did not pay for its time on MultiHop-RAG dev; the lanes find those outlets by keyword)."""
+        found = self.store.query(vector, self.config.candidates)
+        return [(pid, s) for pid, s in found if snapshot.get(pid)]
+
+    def _lane(self, facet: Facet, dense: list[tuple[str, float]], keyword: np.ndarray, own: np.ndarray,
+              snapshot: Snapshot, catalog: Catalog) -> list[tuple[str, float]]:
+        """A named outlet's ranking: its passages only, keyword-scored with the question plus (own) the
+        part of the question about this outlet, boosted when published on a day named with it."""
+        weight = self.config.lane_text_weight
+        if weight and len(keyword):
+            keyword = keyword + weight * own
+        return self._boost_dates(self._fuse(dense, keyword, facet.sources, snapshot, catalog), facet.dates,
+                                 snapshot)
+
+    def _fuse(self, dense: list[tuple[str, float]], keyword: np.ndarray, outlets: frozenset[str] | None,
+              snapshot: Snapshot, catalog: Catalog) -> list[tuple[str, float]]:
+        """RRF of the dense and keyword rankings, restricted to some outlets when given."""
+        n = self.config.candidates
+        if outlets is not None:
+            dense = [(pid, s) for pid, s in dense if snapshot.get(pid).source in outlets]
+            keyword = np.where(catalog.mask(outlets), keyword, 0.0) if len(keyword) else keyword
+        sparse = [(snapshot.passages[i].id, float(keyword[i])) for i in top_positions(keyword, n)]
+        return reciprocal_rank_fusion([dense[:n], sparse], [self.config.dense_weight, self.config.keyword_weight],
+                                      self.config.rrf_k)
+
+    def _boost_dates(self, fused: list[tuple[str, float]], dates, snapshot: Snapshot) -> list[tuple[str, float]]:
+        """Raise passages from articles published on a day the question names."""
+        if not dates or not fused:
+            return fused
+        top = fused[0][1]
+        boosted = [(pid, s + self.config.date_boost * top * any(d.matches(snapshot.get(pid).date) for d in dates))
+                   for pid, s in fused]
+        return sorted(boosted, key=lambda kv: -kv[1])
+
+    def _rerank(self, question: str, fused: list[tuple[str, float]], snapshot: Snapshot) -> list[tuple[str, float]]:
+        """Reorder the head of the list by the reranker's scores."""
+        depth = self.config.rerank_depth
+        head = [snapshot.get(pid) for pid, _ in fused[:depth]]
+        scores = self.reranker.score(question, head)
+        floor = fused[depth][1] if len(fused) > depth else 0.0
+        shift = floor - min(scores) + 1e-6
+        order = sorted(range(len(head)), key=lambda i: -scores[i])
+        reranked = [(head[i].id, float(scores[i]) + shift) for i in order]
+        return reranked + [(pid, s) for pid, s in fused[depth:]]
+
+
+def top_positions(scores: np.ndarray, n: int) -> list[int]:
+    """Positions of the n highest positive scores, best first."""
+    if not len(scores) or n <= 0:
+        return []
+    n = min(n, len(scores))
+    head = np.argpartition(-scores, n - 1)[:n]
+    head = head[np.argsort(-scores[head], kind="stable")]
+    return [int(i) for i in head if scores[i] > 0]
+
+
+def _keyword_of(pid: str, keyword: np.ndarray, snapshot: Snapshot) -> float | None:
+    """A passage's BM25 score, None when it has none."""
+    i = snapshot.position.get(pid)
+    return float(keyword[i]) if i is not None and len(keyword) and keyword[i] > 0 else None
+
+
+def _distinct(facets: list[Facet]) -> list[Facet]:
+    """Facets with distinct (outlets, dates, text), in order of mention: an outlet named twice with
+    different claims ("the TechCrunch article on X ... the second TechCrunch article on Y") keeps two lanes,
+    one per article sought."""
+    seen, kept = set(), []
+    for facet in facets:
+        key = (facet.sources, facet.dates, facet.text)
+        if key not in seen:
+            seen.add(key)
+            kept.append(facet)
+    return kept

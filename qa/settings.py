@@ -1,0 +1,36 @@
+"""The one settings object of the product: the index's settings plus retrieval, answering, serving and LLM.
+
+`Settings.from_env` (inherited from IndexSettings) is the one place NEWSQA_* variables are read.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from index.settings import IndexSettings
+
+
+@dataclass(frozen=True)
+class Settings(IndexSettings):
+    """Every setting of the product; see the README's configuration table."""
+
+    rerank_model: str = ""
+    ranker: str = "default"
+    top_k: int = 6
+    host: str = "127.0.0.1"
+    port: int = 7860
+    api_token: str = ""
+    ui_auth: str = ""
+    max_question_chars: int = 2000
+    llm: str = ""
+    llm_url: str = ""
+    llm_model: str = ""
+    llm_threads: int = 0
+    llm_timeout: float = 60.0
+    llm_max_tokens: int = 256
+
+    @property
+    def threads(self) -> int:
+        """LLM thread count: the setting, else the machine's cores."""
+        return self.llm_threads or os.cpu_count() or 1

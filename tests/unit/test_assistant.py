@@ -1,0 +1,91 @@
+"""The Assistant over the fakes: asking, searching, uploads, removal, NEWSQA_TOP_K (no model is loaded)."""
+
+from __future__ import annotations
+
+import pytest
+from fakes import ScriptedGenerator, fake_assistant
+
+from index import SEEDS
+from qa import ArticleNotFound, DuplicateArticle, FileTooLarge, InvalidQuestion, UnreadableFile, UnsupportedFile
+from qa.generate import Synthesizer
+
+DATED, UNDATED = "000_ad0e0a34b324e47b.txt", "003_223332f489a77368.txt"
+MARS = b"title Mars depot\n\nThe Mars depot in Oslo counted 41 buses on Monday.\n"
+
+
+def test_ask_quotes_the_seeds_with_citations_at_their_offsets(fake_seeds):
+    answer = fake_seeds.ask("How many US troops remain?")
+    assert not answer.refused and answer.mode == "extractive"
+    assert [c.path.rsplit("/", 1)[-1] for c in answer.citations][0] == UNDATED
+    assert answer.citations[0].quote == "The US holds the majority with more than 2,500 troops."
+    for c in answer.citations:
+        assert fake_seeds.article_text(c.article_id)[c.start:c.end] == c.quote
+
+
+def test_a_question_nothing_answers_is_refused(fake_seeds):
+    answer = fake_seeds.ask("Who won the 2022 FIFA World Cup?")
+    assert (answer.refused, answer.citations) == (True, ())
+
+
+def test_search_returns_k_passages_best_first(fake_seeds):
+    found = fake_seeds.search("Kirkuk checkpoint attack police", k=3)
+    assert len(found) == 3
+    assert [p.score for p in found] == sorted((p.score for p in found), reverse=True)
+    assert "checkpoint" in found[0].text
+
+
+def test_bad_questions_are_refused_with_a_reason(fake_seeds):
+    with pytest.raises(InvalidQuestion, match="empty"):
+        fake_seeds.ask("   ")
+    with pytest.raises(InvalidQuestion, match="limit is 2,000"):
+        fake_seeds.search("x" * 2001)
+
+
+def test_top_k_sets_how_many_passages_an_answer_reads(tmp_path):
+    one = fake_assistant(tmp_path / "one", files=[SEEDS], top_k=1)
+    six = fake_assistant(tmp_path / "six", files=[SEEDS])
+    question = "Which news agency did the federal officer notify?"
+    assert one.ask(question).refused, "the one passage read does not name the agency"
+    answer = six.ask(question)
+    assert not answer.refused and "AFP" in answer.citations[0].quote
+    assert {c.passage_id for c in answer.citations} <= {p.id for p in six.search(question, k=6)}
+
+
+def test_upload_indexes_and_remove_deletes_the_article_and_its_file(tmp_path):
+    assistant = fake_assistant(tmp_path)
+    report = assistant.add_upload("mars.txt", MARS)
+    (article_id,) = report.article_ids
+    stored = assistant.articles()[0]
+    assert (stored.id, stored.title) == (article_id, "Mars depot")
+    assert "41 buses" in assistant.ask("How many buses did the Mars depot in Oslo count?").text
+    assistant.remove_article(article_id)
+    assert assistant.articles() == [] and not list((tmp_path / "index" / "uploads").iterdir())
+    with pytest.raises(ArticleNotFound):
+        assistant.remove_article(article_id)
+
+
+def test_upload_errors_say_what_is_wrong(tmp_path):
+    assistant = fake_assistant(tmp_path, max_upload_mb=0.01)
+    with pytest.raises(UnsupportedFile, match=r"'notes.exe': unsupported file type .exe; use one of"):
+        assistant.add_upload("notes.exe", b"hello")
+    with pytest.raises(FileTooLarge, match=r"'big.txt': file is 0.0 MB, over the 0.01 MB limit \(NEWSQA_MAX_UPLOAD_MB\)"):
+        assistant.add_upload("big.txt", b"x" * 20000)
+    with pytest.raises(UnreadableFile, match="'empty.txt' was not indexed: empty file"):
+        assistant.add_upload("empty.txt", b"  \n")
+    assistant.add_upload("mars.txt", MARS)
+    with pytest.raises(DuplicateArticle, match=r"already in the index \(Mars depot\)"):
+        assistant.add_upload("copy.txt", MARS)
+
+
+def test_an_llm_answer_is_verified_against_the_passages(tmp_path):
+    reply = "The US holds more than 2,500 troops [1]. The US will send 9,000 more [1]."
+    assistant = fake_assistant(tmp_path, files=[SEEDS], synthesizer=Synthesizer(ScriptedGenerator(reply)))
+    answer = assistant.ask("How many US troops remain?")
+    assert (answer.mode, answer.text) == ("llm", "The US holds more than 2,500 troops. [1]")
+    assert [s["verified"] for s in answer.sentences] == [True, False]
+
+
+def test_stats_count_the_corpus(fake_seeds):
+    stats = fake_seeds.stats()
+    assert (stats["articles"], stats["undated_articles"], stats["date_range"]) == (2, 1, ["2022-12-18", "2022-12-18"])
+    assert stats["passages"] == len({p.id for q in ("Iraq", "Kirkuk", "Mosul") for p in fake_seeds.search(q, k=100)})

@@ -1,0 +1,21 @@
+"""The gold-set evaluation's matching and arithmetic."""
+
+import pytest
+
+from qa.evaluation.gold import contains_answer, summarize
+
+
+def test_answer_matching_is_word_bounded_and_normalised():
+    assert contains_answer("America retains approximately 2,500 soldiers.", ("2,500",))
+    assert not contains_answer("It had 12,500 soldiers.", ("2,500",))
+    assert contains_answer("the group’s “caliphate”", ("caliphate",))
+
+
+def test_summary_arithmetic():
+    rows = [{"answerable": True, "correct": True, "refused": False, "hits": {1: True, 3: True, 5: True},
+             "citations": 2, "precise_citations": 1, "offset_errors": 0, "latency": 0.1},
+            {"answerable": False, "correct": True, "refused": True, "hits": {}, "citations": 0,
+             "precise_citations": 0, "offset_errors": 0, "latency": 0.3}]
+    summary = summarize(rows)
+    assert summary["answer_accuracy"] == 1.0 and summary["citation_precision"] == 0.5
+    assert summary["refusal_accuracy"] == 1.0 and summary["latency_p95_ms"] == pytest.approx(300)
