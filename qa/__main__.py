@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def render(answer) -> str:
-    """The answer and its numbered sources, for a terminal."""
+    """The answer (the short answer on its first line) and its numbered sources, for a terminal."""
     lines = [answer.text, ""]
     if answer.rewritten_question:
         lines.insert(0, f"(understood as: {answer.rewritten_question})")

@@ -14,6 +14,9 @@ from index import (ArticleNotFound, Corpus, DuplicateArticle, IndexReport, Passa
 
 from .answer import Answer, AnswerPolicy, ExtractiveReader
 from .answer.conversation import rewrite
+from .answer.entities import EntityReader
+from .answer.scorer import load_scorer
+from .answer.verdicts import load_verdicts
 from .events import Event, final_answer
 from .retrieve import Retriever, analyse, check_question
 from .settings import Settings
@@ -27,7 +30,9 @@ class Assistant:
         self.settings = settings
         self._corpus = corpus
         self._retriever = retriever
-        self._reader = ExtractiveReader(corpus.embedder, policy)
+        self._reader = ExtractiveReader(corpus.embedder, policy, scorer=load_scorer(settings.reader),
+                                        entities=EntityReader(settings.ner_model),
+                                        verdicts=load_verdicts(settings.verdicts))
         self._synthesizer = synthesizer
         self._write_lock = threading.Lock()
 
@@ -82,13 +87,30 @@ class Assistant:
         t0 = time.perf_counter()
         query = analyse(rewritten)
         vector = self._corpus.embedder.embed([rewritten])[0]
-        passages = self._retriever.search(rewritten, k=k or self.settings.top_k, vector=vector)
+        facets = self._retriever.facets(rewritten)
+        depth = k or (self.settings.multi_hop_k if len(facets) >= 2 else self.settings.top_k)
+        passages = self._retriever.search(rewritten, k=depth, vector=vector)
         t1 = time.perf_counter()
-        text, citations = self._reader.read(rewritten, query, vector, passages)
+        reading = self._reader.read(rewritten, query, vector, passages, self._retriever.idf(), facets)
         timings = {"retrieval": t1 - t0, "answer": time.perf_counter() - t1}
-        return Answer(question=question, text=text, refused=not citations, citations=citations,
+        return Answer(question=question, text=reading.text, refused=not reading.citations,
+                      citations=reading.citations, short_answer=reading.short_answer,
                       rewritten_question=rewritten if rewritten != question else None,
                       timings=timings), passages
+
+    def reading(self, question: str, k: int | None = None):
+        """The analysed question and the reader's scored candidate sentences for it (to fit the reader)."""
+        question = check_question(question, self.settings.max_question_chars)
+        query, vector = analyse(question), self._corpus.embedder.embed([question])[0]
+        passages = self._retriever.search(question, k=k or self.settings.top_k, vector=vector)
+        return query, self._reader.candidates(query, vector, passages, self._retriever.idf())
+
+    def claim_evidence(self, question: str) -> list:
+        """Each claim of a multi-hop question with its best evidence in the retrieved passages (to fit verdicts)."""
+        question = check_question(question, self.settings.max_question_chars)
+        facets = self._retriever.facets(question)
+        passages = self._retriever.search(question, k=self.settings.multi_hop_k)
+        return self._reader.claims_evidence(question, facets, passages)
 
     def embed_query(self, question: str):
         """The question's vector, as search and ask compute it (for benchmarks that time the floor)."""

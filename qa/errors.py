@@ -9,3 +9,7 @@ class InvalidQuestion(NewsqaError):
 
 class GeneratorError(NewsqaError):
     """The optional LLM backend failed, timed out or is not installed."""
+
+
+class ReaderUnavailable(NewsqaError):
+    """A reading model (the spaCy pipeline, a learned scorer file) cannot be loaded."""

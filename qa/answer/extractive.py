@@ -1,8 +1,11 @@
-"""The extractive reader: from retrieved passages to quoted, cited sentences (or a refusal), without an LLM."""
+"""The extractive reader: from retrieved passages to a short answer and quoted, cited sentences (or a refusal),
+without an LLM. Sentences are scored by the learned scorer (qa/answer/scorer.py) when one is configured,
+else by the hand-set weights of qa/answer/policy.py."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 import numpy as np
@@ -10,31 +13,146 @@ import numpy as np
 from index import Embedder, Passage
 
 from ..retrieve.query import Query
+from ..retrieve.facets import Facet
 from .citations import Citation
-from .compose import compose
+from .claims import claim_evidence, is_yes_no, split_claims
+from .compose import compose, compose_claims
+from .consensus import agree
+from .entities import Entity, EntityReader
+from .features import rows
 from .policy import AnswerPolicy
-from .scoring import choose, score
+from .scorer import SentenceScorer
+from .scoring import Scored, choose, score
 from .sentences import Sentence, candidates, shortlist
+from .spans import render, short_span
+from .verdicts import VerdictModel
 
 SENTENCE_BATCH = 8
 SENTENCE_CHARS = 600
 CACHE_SIZE = 50_000
 
 
+@dataclass(frozen=True)
+class Candidates:
+    """The scored sentences of one question, their entities and feature rows (in the same order)."""
+
+    scored: list[Scored]
+    entities: list[tuple[Entity, ...]]
+    rows: np.ndarray
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the reader found: the answer text, its citations and its short answer (None: refused)."""
+
+    text: str
+    citations: tuple[Citation, ...]
+    short_answer: str | None
+
+
 class ExtractiveReader:
     """Reads the passages for a question and quotes the sentences that answer it, with [n] citations."""
 
-    def __init__(self, embedder: Embedder, policy: AnswerPolicy = AnswerPolicy()):
+    def __init__(self, embedder: Embedder, policy: AnswerPolicy = AnswerPolicy(),
+                 scorer: SentenceScorer | None = None, entities: EntityReader | None = None,
+                 verdicts: VerdictModel | None = None):
         self.embedder = embedder
         self.policy = policy
+        self.scorer = scorer
+        self.verdicts = verdicts
+        self.entity_reader = entities or EntityReader("off")
         self._vectors: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
 
-    def read(self, question: str, query: Query, vector: np.ndarray,
-             passages: Sequence[Passage]) -> tuple[str, tuple[Citation, ...]]:
-        """The answer text and its citations (no citations: a refusal)."""
+    def read(self, question: str, query: Query, vector: np.ndarray, passages: Sequence[Passage],
+             idf: dict, facets: Sequence[Facet] = ()) -> Reading:
+        """The short answer, the answer text and its citations (no citations: a refusal). A yes/no question
+        gets a verdict on its claims; a who/which question over several outlets, the entity they agree on."""
+        if self.verdicts is not None and is_yes_no(question):
+            return self._verdict(question, self.claims_evidence(question, facets, passages))
+        if len(facets) >= 2 and query.answer_type in ("PERSON", "ORG", "OTHER", "PLACE"):
+            return self._consensus(query, split_claims(question, facets), passages)
+        return self._factoid(question, query, vector, passages, idf)
+
+    def claims_evidence(self, question: str, facets: Sequence[Facet], passages: Sequence[Passage]) -> list:
+        """Each claim of the question with its best evidence and the cosine between the two."""
+        evidence = [claim_evidence(claim, passages) for claim in split_claims(question, facets)]
+        found = [e for e in evidence if e.sentence is not None]
+        if not found:
+            return evidence
+        claims = self.embedder.embed([e.claim.text for e in found])
+        sentences = self.sentence_vectors([e.sentence for e in found])
+        cosine = {id(e): float(c @ v) for e, c, v in zip(found, claims, sentences)}
+        return [replace(e, similarity=cosine.get(id(e), 0.0)) for e in evidence]
+
+    def _verdict(self, question: str, evidence: list) -> Reading:
+        """Yes or No from each claim's best evidence; refused when no claim finds any."""
+        if max((e.support for e in evidence), default=0.0) < self.policy.min_claim_support:
+            return Reading(*compose("", [], None), None)
+        verdict = self.verdicts.judge(question, evidence)
+        short = "Yes" if verdict.yes else "No"
+        note = "" if verdict.yes or verdict.weakest is None or len(evidence) < 2 else \
+            f"The claim least supported: “{verdict.weakest.claim.text.strip(' ,?')}”."
+        text, citations = compose_claims(short, [e.sentence for e in evidence if e.sentence], note)
+        return Reading(text, citations, short)
+
+    def _consensus(self, query: Query, claims, passages: Sequence[Passage]) -> Reading:
+        """The entity the claims' evidence agrees on; refused when fewer than two claims mention it."""
+        found = agree(query, claims, passages, self.entity_reader)
+        if found is None or found.claims < min(2, len(claims)):
+            return Reading(*compose("", [], None), None)
+        text, citations = compose_claims(found.name, list(found.sentences))
+        return Reading(text, citations, found.name)
+
+    def _factoid(self, question: str, query: Query, vector: np.ndarray, passages: Sequence[Passage],
+                 idf: dict) -> Reading:
+        """The best sentence's span of the asked type, quoted with the other articles that answer too."""
+        found = self.candidates(query, vector, passages, idf)
+        if self.scorer is None:
+            chosen = choose(found.scored, self.policy)
+            spans = [short_span(query, s.text, e) for s, e in zip(found.scored, found.entities)]
+            span_of = {id(s): sp for s, sp in zip(found.scored, spans)}
+        else:
+            chosen, span_of = self._choose(query, found)
+        if not chosen:
+            text, citations = compose(question, [], None)
+            return Reading(text, citations, None)
+        short = _short(query, chosen[0], span_of.get(id(chosen[0])))
+        text, citations = compose(question, chosen, short)
+        return Reading(text, citations, short)
+
+    def candidates(self, query: Query, vector: np.ndarray, passages: Sequence[Passage], idf: dict) -> Candidates:
+        """The shortlisted sentences scored by hand, with their entities and the learned scorer's features."""
         found = shortlist(query, candidates(passages), self.policy.shortlist)
         scored = score(query, vector, found, self.sentence_vectors(found), self.policy)
-        return compose(question, choose(scored, self.policy))
+        entities = self.entity_reader.entities([s.text for s in scored])
+        ranks = {p.id: rank for rank, p in reversed(list(enumerate(passages, 1)))}
+        spans = self.scorer.spans if self.scorer is not None else None
+        return Candidates(scored, entities, rows(query, scored, entities, ranks, idf, spans))
+
+    def _choose(self, query: Query, found: Candidates) -> tuple[list[Scored], dict]:
+        """The best sentence the scorer trusts and that holds an answer of the asked type, plus the best of
+        other articles that answer nearly as well; [] to refuse."""
+        chance = self.scorer.probabilities(found.rows)
+        order = sorted(range(len(found.scored)), key=lambda i: -chance[i])
+        span_of, answering = {}, []
+        for i in order:
+            s = found.scored[i]
+            span = short_span(query, s.text, found.entities[i], self.scorer.spans)
+            if chance[i] < self.scorer.threshold or (span is None and query.answer_type != "OTHER"):
+                continue
+            span_of[id(s)] = span
+            answering.append((s, chance[i]))
+        if not answering:
+            return [], span_of
+        best = answering[0][1]
+        chosen = [answering[0][0]]
+        for s, p in answering[1:]:
+            if len(chosen) >= self.policy.max_sources:
+                break
+            if s.passage.article_id not in {c.passage.article_id for c in chosen} \
+                    and p >= best - self.policy.other_source_chance:
+                chosen.append(s)
+        return chosen, span_of
 
     def sentence_vectors(self, found: list[Sentence]) -> np.ndarray:
         """Embeddings of candidate sentences, cached by (article, offset)."""
@@ -50,3 +168,10 @@ class ExtractiveReader:
         while len(self._vectors) > CACHE_SIZE:
             self._vectors.popitem(last=False)
         return np.stack([self._vectors[key] for key in keys]) if keys else np.zeros((0, 1), np.float32)
+
+
+def _short(query: Query, chosen: Scored, span: Entity | None) -> str:
+    """The short answer: the span of the asked type, else the quoted sentence itself."""
+    if span is not None:
+        return render(span, chosen.text)
+    return chosen.text.strip()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sys
 
-COMMANDS = {"multihop": "MultiHop-RAG retrieval quality and speed", "answers": "answer quality (LLM backends)",
-            "load": "concurrent REST clients during uploads"}
+COMMANDS = {"multihop": "MultiHop-RAG retrieval quality and speed", "answers": "MultiHop-RAG answer quality through ask",
+            "load": "concurrent REST clients during uploads", "reader": "fit the learned sentence scorer",
+            "verdicts": "fit the Yes/No verdict model"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,6 +21,10 @@ def main(argv: list[str] | None = None) -> int:
         return run(argv)
     if argv[0] == "answers":
         from .answers import main as run
+    elif argv[0] == "reader":
+        from .reader import main as run
+    elif argv[0] == "verdicts":
+        from .verdicts import main as run
     else:
         from .loadtest import main as run
     return run(argv[1:])

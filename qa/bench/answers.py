@@ -1,120 +1,113 @@
-"""Answer accuracy on MultiHop-RAG with the benchmark's own metric, for the extractive answer and each LLM.
+"""`python -m qa.bench answers --split dev|test [--llm NAME] [--limit N]`: MultiHop-RAG answer quality through
+the same `Assistant.ask` path users take.
 
-python -m qa.answer_bench --index-dir DIR [--models extractive,smollm2,qwen] [--sample 100] [--out FILE]
-
-A fixed, seeded sample of dev queries (non-null queries numbered from 0 in file order, number % 4 == 0) is asked
-through `Assistant.ask`, the path users see; a prediction is correct when its lower-cased whitespace-split words
-share at least one word with the gold answer's (MultiHop-RAG's qa_evaluate.py).
-"""
+Queries: the non-null ones numbered from 0 in file order (dev = number % 4 == 0, test = the rest), plus the
+null queries numbered separately by the same rule. Figures: the benchmark's own metric (prediction =
+`short_answer`, or "Insufficient information." when refused: correct when it shares a lower-cased word with
+the gold answer); a strict metric (yes/no gold: the short answer's first word agrees; other gold: it occurs in a
+short answer of at most 8 words; null: refused); yes/no balanced accuracy; null refused; answerable refused;
+per question type; and, in the same run, the majority-answer prior (each type's most common dev answer)."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import random
 import re
-import statistics
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import multihop_dir
 
-QUERIES = multihop_dir() / "MultiHopRAG.json"
-SEED = 20240115
+INSUFFICIENT = "Insufficient information."
 PUBLISHED = {"GPT-4": 0.56, "Claude-2.1": 0.52, "PaLM": 0.47, "GPT-3.5": 0.44, "Mixtral-8x7B": 0.32,
              "Llama-2-70B": 0.28}
-_MARK = re.compile(r"\s*\[\d+\]")
+YES_NO = {"yes": "yes", "no": "no", "true": "yes", "false": "no"}
 
 
 @dataclass(frozen=True)
 class Query:
-    """One benchmark query with its number among the non-null queries."""
+    """One benchmark query: its number (within non-null or null queries), text, gold answer and type."""
 
     number: int
-    query: str
+    text: str
     answer: str
     kind: str
 
-
-def dev_sample(path: Path = QUERIES, size: int = 100, seed: int = SEED) -> list[Query]:
-    """The fixed sample: `size` dev queries chosen with a seeded generator, in file order."""
-    rows = json.loads(Path(path).read_text(encoding="utf-8"))
-    non_null = [r for r in rows if r["question_type"] != "null_query"]
-    dev = [Query(i, r["query"], r["answer"], r["question_type"]) for i, r in enumerate(non_null) if i % 4 == 0]
-    return sorted(random.Random(seed).sample(dev, min(size, len(dev))), key=lambda q: q.number)
+    @property
+    def split(self) -> str:
+        """'dev' when the number is divisible by 4, else 'test'."""
+        return "dev" if self.number % 4 == 0 else "test"
 
 
-def correct(prediction: str, gold: str) -> bool:
-    """MultiHop-RAG's has_intersection on lower-cased text: any shared whitespace-split word."""
+def load(path: Path) -> list[Query]:
+    """Non-null queries numbered in file order, then null queries numbered separately."""
+    raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    answerable = [q for q in raw if q["question_type"] != "null_query"]
+    null = [q for q in raw if q["question_type"] == "null_query"]
+    return [Query(n, q["query"], q["answer"], q["question_type"]) for group in (answerable, null)
+            for n, q in enumerate(group)]
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words without punctuation."""
+    return re.findall(r"[\w'-]+", text.lower())
+
+
+def benchmark_correct(prediction: str, gold: str) -> bool:
+    """MultiHop-RAG's own check: the lower-cased, whitespace-split words of both share at least one."""
     return bool(set(prediction.lower().split()) & set(gold.lower().split()))
 
 
-def correct_loose(prediction: str, gold: str) -> bool:
-    """The same with punctuation removed first ('Yes,' counts as 'yes'): a reference, not the benchmark's."""
-    strip = lambda text: re.sub(r"[^\w\s'-]", " ", text)  # noqa: E731
-    return correct(strip(prediction), strip(gold))
+def strict_correct(short: str | None, refused: bool, query: Query) -> bool:
+    """Yes/no gold: the first word agrees; null: refused; other gold: it occurs in a short answer of <= 8 words."""
+    if query.kind == "null_query":
+        return refused
+    if refused or not short:
+        return False
+    gold = YES_NO.get(query.answer.lower().strip(" ."))
+    said = words(short)
+    if gold:
+        return bool(said) and YES_NO.get(said[0]) == gold
+    wanted = " ".join(words(query.answer))
+    return len(said) <= 8 and f" {wanted} " in f" {' '.join(said)} "
 
 
-def plain(text: str) -> str:
-    """An answer's text without its [n] citation marks (the words a reader sees)."""
-    return _MARK.sub("", text)
+def prior(dev: list[Query]) -> dict[str, str]:
+    """Each question type's most common dev answer."""
+    by_kind: dict[str, Counter] = {}
+    for q in dev:
+        by_kind.setdefault(q.kind, Counter())[q.answer] += 1
+    return {kind: counts.most_common(1)[0][0] for kind, counts in by_kind.items()}
 
 
-def run_model(index_dir: Path, model: str, queries: list[Query], rows_path: Path, timeout: float) -> list[dict]:
-    """Ask every query with one model ('extractive' for none), appending rows to rows_path (resumable)."""
-    from qa import Assistant, Settings
-
-    done = _done_rows(rows_path, model)
-    settings = Settings.from_env(index_dir=index_dir, llm="" if model == "extractive" else model,
-                                 llm_timeout=timeout)
-    assistant = Assistant.open(settings=settings)
-    rows = []
-    for q in queries:
-        row = done.get(q.number) or _ask(assistant, model, q)
-        if q.number not in done:
-            with open(rows_path, "a", encoding="utf-8") as out:
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
-            print(f"{model} #{q.number}: {row['correct']} {row['prediction'][:100]!r}", flush=True)
-        rows.append(row)
-    return rows
-
-
-def _ask(assistant, model: str, q: Query) -> dict:
-    """One query through the ask path, scored."""
-    started = time.perf_counter()
-    answer = assistant.ask(q.query)
-    prediction = plain(answer.text)
-    return {"model": model, "number": q.number, "kind": q.kind, "gold": q.answer, "prediction": prediction,
-            "correct": correct(prediction, q.answer), "correct_loose": correct_loose(prediction, q.answer),
-            "mode": answer.mode, "refused": answer.refused,
-            "citations": len(answer.citations), "notes": list(answer.notes), "sentences": list(answer.sentences),
-            "seconds": time.perf_counter() - started,
-            "first_token": answer.timings.get("llm_first_token"), "llm_seconds": answer.timings.get("llm")}
-
-
-def _done_rows(path: Path, model: str) -> dict[int, dict]:
-    """Rows already written for this model."""
-    if not path.exists():
-        return {}
-    rows = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
-    return {r["number"]: r for r in rows if r["model"] == model}
+def row(query: Query, short: str | None, refused: bool, seconds: float = 0.0, text: str = "") -> dict:
+    """One query's prediction and scores."""
+    prediction = INSUFFICIENT if refused or not short else short
+    return {"number": query.number, "kind": query.kind, "gold": query.answer, "short_answer": short,
+            "refused": refused, "prediction": prediction, "benchmark": benchmark_correct(prediction, query.answer),
+            "strict": strict_correct(short, refused, query), "seconds": round(seconds, 3), "answer": text[:300]}
 
 
 def summary(rows: list[dict]) -> dict:
-    """Accuracy overall and per query type, how often the LLM answer was kept, and timings."""
+    """The table's figures for one system."""
+    answerable = [r for r in rows if r["kind"] != "null_query"]
+    null = [r for r in rows if r["kind"] == "null_query"]
+    recalls = []
+    for gold in ("yes", "no"):
+        picked = [r for r in answerable if YES_NO.get(r["gold"].lower().strip(" .")) == gold]
+        if picked:
+            recalls.append(_mean(r["strict"] for r in picked))
     kinds = sorted({r["kind"] for r in rows})
-    timed = [r for r in rows if r["first_token"] is not None]
-    return {"queries": len(rows), "accuracy": _mean(r["correct"] for r in rows),
-            "accuracy_no_punctuation": _mean(r["correct_loose"] for r in rows),
-            **{f"accuracy_{k.replace('_query', '')}": _mean(r["correct"] for r in rows if r["kind"] == k)
-               for k in kinds},
-            "llm_answers": _mean(r["mode"] == "llm" for r in rows), "refused": _mean(r["refused"] for r in rows),
-            "timeouts": sum(any("NEWSQA_LLM_TIMEOUT" in n for n in r["notes"]) for r in rows),
-            "median_first_token_s": statistics.median(r["first_token"] for r in timed) if timed else None,
-            "median_llm_s": statistics.median(r["llm_seconds"] for r in timed) if timed else None,
-            "median_total_s": statistics.median(r["seconds"] for r in rows) if rows else None}
+    return {"queries": len(rows), "benchmark": _mean(r["benchmark"] for r in rows),
+            "strict": _mean(r["strict"] for r in rows),
+            "yes_no_balanced": sum(recalls) / len(recalls) if recalls else 0.0,
+            "null_refused": _mean(r["refused"] for r in null),
+            "answerable_refused": _mean(r["refused"] for r in answerable),
+            **{f"strict_{k.replace('_query', '')}": _mean(r["strict"] for r in rows if r["kind"] == k) for k in kinds},
+            "median_seconds": sorted(r["seconds"] for r in rows)[len(rows) // 2] if rows else None}
 
 
 def _mean(values) -> float:
@@ -123,47 +116,61 @@ def _mean(values) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
+def run(index_dir: Path, queries: list[Query], llm: str, rows_path: Path | None) -> list[dict]:
+    """Ask every query through Assistant.ask; rows are appended to rows_path as they come."""
+    from qa import Assistant, Settings
+
+    settings = Settings.from_env(index_dir=index_dir, llm=llm or "")
+    assistant = Assistant.open(settings=settings)
+    assistant.ask("warm up the models")
+    rows = []
+    for q in queries:
+        started = time.perf_counter()
+        answer = assistant.ask(q.text)
+        rows.append(row(q, answer.short_answer, answer.refused, time.perf_counter() - started, answer.text))
+        if rows_path:
+            with open(rows_path, "a", encoding="utf-8") as out:
+                out.write(json.dumps(rows[-1], ensure_ascii=False) + "\n")
+    return rows
+
+
 def table(results: dict[str, dict]) -> str:
-    """Models as rows, the key figures as columns, the published figures below."""
-    lines = [f"{'model':<12} {'accuracy':>8} {'no punct':>8} {'llm kept':>8} {'1st tok s':>9} {'llm s':>6} "
-             f"{'total s':>7}"]
-    for model, s in results.items():
-        lines.append(f"{model:<12} {s['accuracy']:>8.2f} {s['accuracy_no_punctuation']:>8.2f} {s['llm_answers']:>8.2f} "
-                     f"{_num(s['median_first_token_s']):>9} {_num(s['median_llm_s']):>6} "
-                     f"{_num(s['median_total_s']):>7}")
-    lines.append("published (paper, retrieved chunks): " + ", ".join(f"{k} {v:.2f}" for k, v in PUBLISHED.items()))
+    """Systems as rows, the figures as columns; the published figures below."""
+    cols = ("benchmark", "strict", "yes_no_balanced", "null_refused", "answerable_refused", "strict_comparison",
+            "strict_inference", "strict_temporal", "strict_null")
+    lines = [f"{'system':<22}" + "".join(f"{c.replace('strict_', 's_'):>19}" for c in cols)]
+    for name, s in results.items():
+        lines.append(f"{name:<22}" + "".join(f"{s.get(c, 0.0):>19.3f}" for c in cols))
+    lines.append("published benchmark metric (paper, retrieved chunks): "
+                 + ", ".join(f"{k} {v:.2f}" for k, v in PUBLISHED.items()))
     return "\n".join(lines)
 
 
-def _num(value) -> str:
-    """A number with one decimal, or '-'."""
-    return "-" if value is None else f"{value:.1f}"
-
-
 def main(argv: list[str] | None = None) -> int:
-    """CLI entry point: run each model on the sample, print the table, write JSON."""
-    parser = argparse.ArgumentParser(prog="python -m qa.answer_bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--index-dir", type=Path, required=True, help="an index of corpus.json")
-    parser.add_argument("--models", default="extractive,smollm2,qwen")
-    parser.add_argument("--sample", type=int, default=100)
-    parser.add_argument("--timeout", type=float, default=300.0, help="NEWSQA_LLM_TIMEOUT for the run")
-    parser.add_argument("--out", type=Path, default=Path("answer_bench.json"))
-    parser.add_argument("--rows-only", action="store_true",
-                        help="summarize the rows already written (an interrupted run) without asking anything")
+    """Parse arguments, run the project and the prior on the split, print the table, write JSON."""
+    parser = argparse.ArgumentParser(prog="python -m qa.bench answers", description=__doc__.splitlines()[0])
+    parser.add_argument("--split", choices=["dev", "test"], default="dev")
+    parser.add_argument("--index-dir", type=Path, required=True, help="an index of corpus.json (qa.bench multihop)")
+    parser.add_argument("--queries", type=Path, default=multihop_dir() / "MultiHopRAG.json")
+    parser.add_argument("--llm", default="", help="answer with this LLM (smollm2, qwen, a .gguf path, openai)")
+    parser.add_argument("--limit", type=int, help="only the first N queries of the split")
+    parser.add_argument("--out", type=Path, help="write the summary and rows as JSON")
     args = parser.parse_args(argv)
-    queries = dev_sample(size=args.sample)
-    rows_path = args.out.with_suffix(".rows.jsonl")
-    results, rows = {}, {}
-    for model in args.models.split(","):
-        if args.rows_only:
-            done = _done_rows(rows_path, model)
-            rows[model] = [done[q.number] for q in queries if q.number in done]
-        else:
-            rows[model] = run_model(args.index_dir, model, queries, rows_path, args.timeout)
-        results[model] = summary(rows[model])
+    everything = load(args.queries)
+    queries = [q for q in everything if q.split == args.split][:args.limit]
+    majority = prior([q for q in everything if q.split == "dev"])
+    rows_path = args.out.with_suffix(".rows.jsonl") if args.out else None
+    if rows_path and rows_path.exists():
+        rows_path.unlink()
+    rows = run(args.index_dir, queries, args.llm, rows_path)
+    baseline = [row(q, majority[q.kind], majority[q.kind] == INSUFFICIENT) for q in queries]
+    name = f"newsqa ({args.llm or 'extractive'})"
+    results = {name: summary(rows), "majority prior": summary(baseline)}
+    print(f"MultiHop-RAG {args.split}: {len(queries)} queries")
     print(table(results))
-    args.out.write_text(json.dumps({"sample": [q.number for q in queries], "seed": SEED, "summary": results,
-                                    "published": PUBLISHED, "rows": rows}, indent=2, ensure_ascii=False))
+    if args.out:
+        args.out.write_text(json.dumps({"split": args.split, "summary": results, "prior": majority,
+                                        "published": PUBLISHED, "rows": rows}, indent=2, ensure_ascii=False))
     return 0
 
 

@@ -33,6 +33,7 @@ class GoldItem:
     answers: tuple[str, ...]
     sources: tuple[str, ...]
     answerable: bool
+    url: str | None = None
 
 
 def load_gold(path: Path) -> list[GoldItem]:
@@ -42,7 +43,7 @@ def load_gold(path: Path) -> list[GoldItem]:
         if line.strip():
             row = json.loads(line)
             items.append(GoldItem(row["id"], row["question"], tuple(row.get("answers", ())),
-                                  tuple(row.get("sources", ())), bool(row.get("answerable", True))))
+                                  tuple(row.get("sources", ())), bool(row.get("answerable", True)), row.get("url")))
     return items
 
 
@@ -64,13 +65,17 @@ def evaluate_item(assistant: Assistant, item: GoldItem) -> dict:
     answer = assistant.ask(item.question)
     latency = time.perf_counter() - started
     passages = assistant.search(item.question, k=max(HIT_KS))
-    names = [Path(p.path).name for p in passages]
+    names = [p.url if item.url else Path(p.path).name for p in passages]
+    wanted = {item.url} if item.url else set(item.sources)
     texts = {c.article_id: assistant.article_text(c.article_id) for c in answer.citations}
     return {"id": item.id, "question": item.question, "answerable": item.answerable,
-            "refused": answer.refused, "answer": answer.text, "latency": latency, "mode": answer.mode,
+            "refused": answer.refused, "answer": answer.text, "short_answer": answer.short_answer,
+            "latency": latency, "mode": answer.mode,
             "correct": (not answer.refused and contains_answer(answer.text, item.answers)) if item.answerable
             else answer.refused,
-            "hits": {k: any(n in item.sources for n in names[:k]) for k in HIT_KS} if item.answerable else {},
+            "short_correct": (not answer.refused and contains_answer(answer.short_answer or "", item.answers))
+            if item.answerable else answer.refused,
+            "hits": {k: any(n in wanted for n in names[:k]) for k in HIT_KS} if item.answerable else {},
             "citations": len(answer.citations),
             "precise_citations": sum(contains_answer(c.passage_text, item.answers) for c in answer.citations),
             "offset_errors": sum(not quote_matches(c, texts[c.article_id]) for c in answer.citations)}
@@ -84,9 +89,12 @@ def summarize(rows: list[dict]) -> dict:
     latencies = sorted(r["latency"] for r in rows)
     return {"questions": len(rows), "answerable": len(answerable), "unanswerable": len(unanswerable),
             **{f"hit@{k}": _mean(r["hits"][k] for r in answerable) for k in HIT_KS},
+            "short_answer_accuracy": _mean(r["short_correct"] for r in answerable),
             "answer_accuracy": _mean(r["correct"] for r in answerable),
+            "answerable_wrong": _mean(not r["refused"] and not r["short_correct"] for r in answerable),
             "false_refusals": _mean(r["refused"] for r in answerable),
             "refusal_accuracy": _mean(r["correct"] for r in unanswerable),
+            "unanswerable_answered": _mean(not r["refused"] for r in unanswerable),
             "citation_precision": sum(r["precise_citations"] for r in answerable) / cited if cited else 0.0,
             "citations": cited + sum(r["citations"] for r in unanswerable),
             "offset_errors": sum(r["offset_errors"] for r in rows),
@@ -118,6 +126,17 @@ def table(summary: dict) -> str:
     return "\n".join(lines)
 
 
+def refusal_table(rows: list[dict]) -> str:
+    """Answered correctly / answered wrongly / refused, for answerable and unanswerable questions."""
+    lines = [f"{'':<14}{'right':>8}{'wrong':>8}{'refused':>9}"]
+    for label, answerable in (("answerable", True), ("unanswerable", False)):
+        picked = [r for r in rows if r["answerable"] is answerable]
+        right = sum(r["short_correct"] and not r["refused"] for r in picked) if answerable else 0
+        refused = sum(r["refused"] for r in picked)
+        lines.append(f"{label:<14}{right:>8}{len(picked) - right - refused:>8}{refused:>9}")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point: evaluate, print the table and the failures, write JSON."""
     parser = argparse.ArgumentParser(prog="python -m qa.evaluation", description=__doc__.splitlines()[0])
@@ -126,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=SEEDS)
     parser.add_argument("--out", type=Path, help="write the JSON report here")
     parser.add_argument("--llm", help="answer with this LLM (smollm2, qwen, openai or a .gguf path; see docs/llm.md)")
+    parser.add_argument("--report", type=Path, help="write an HTML report (a chart per metric, every failure)")
     args = parser.parse_args(argv)
     settings = Settings.from_env(index_dir=args.index_dir or Path(tempfile.mkdtemp(prefix="newsqa-eval-")),
                                  llm=args.llm)
@@ -133,9 +153,14 @@ def main(argv: list[str] | None = None) -> int:
         build_index(settings, [args.corpus])
     report = evaluate(Assistant.open(settings=settings), load_gold(args.gold))
     print(table(report["summary"]))
+    print(refusal_table(report["rows"]))
     for row in report["rows"]:
-        if not row["correct"]:
-            print(f"  wrong {row['id']}: {row['question']} -> {row['answer'][:120]!r}")
+        if not row["short_correct"]:
+            print(f"  wrong {row['id']}: {row['question']} -> {row['short_answer']!r} | {row['answer'][:100]!r}")
+    if args.report:
+        from .report import write_report
+
+        write_report(args.report, args.gold.name, report)
     if args.out:
         args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False))
     return 0

@@ -224,9 +224,18 @@ def finish(extractive: Answer, excerpts: Sequence[Excerpt], draft: str, notes: t
         notes += (f"{dropped} sentence(s) of the language model's answer were left out: the cited articles "
                   "do not support them.",)
     return Answer(question=extractive.question, text=text, refused=False, citations=citations,
+                  short_answer=_short_answer(extractive, checks, text),
                   rewritten_question=extractive.rewritten_question, mode="llm",
                   sentences=tuple(_record(c, order) for c in checks), notes=extractive.notes + notes,
                   timings=timings)
+
+
+def _short_answer(extractive: Answer, checks: Sequence[Check], text: str) -> str:
+    """The extractive short answer when the model's verified text states it, else its first verified sentence."""
+    short = extractive.short_answer
+    if short and short.lower() in text.lower():
+        return short
+    return next(c.claim.text for c in checks if c.verified)
 
 
 def _citation(n: int, excerpt: Excerpt, checks: Sequence[Check]) -> Citation:

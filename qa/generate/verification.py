@@ -17,7 +17,7 @@ from index.chunking import sentence_spans
 
 from ..answer.types import fits_type
 from ..retrieve.query import analyse
-from ..vocabulary import CALENDAR_WORDS, CAPITALISED, DIGITS, NUMBER_WORDS
+from ..vocabulary import CALENDAR_WORDS, CAPITALISED, DIGITS, NUMBER_WORDS, critical
 
 _MARKS = re.compile(r"\[\s*(?:sources?\s*)?(\d{1,3}(?:\s*(?:,|;|and|&)\s*(?:sources?\s*)?\d{1,3})*)\s*\]", re.I)
 _WORD = re.compile(r"[A-Za-z][\w'’\-]*")
@@ -28,15 +28,6 @@ what which who why how""".split())
 _ALIASES = {"american": "usa"}
 _META = frozenset("sourc articl mention report say said state accord note indic write wrote passag quot".split())
 _FUNCTION = frozenset("after before also onto about since during while among within upon".split())
-_NEGATIONS = frozenset("not no never none nobody nothing neither nor without cannot".split())
-_CRITICAL = {w: w for w in "more less fewer most least first last only increase decrease reduce rise grow shrink "
-             "decline drop fall".split()} | {
-    "increased": "increase", "increasing": "increase", "increases": "increase", "decreased": "decrease",
-    "decreasing": "decrease", "decreases": "decrease", "reduced": "reduce", "reducing": "reduce",
-    "reduces": "reduce", "rose": "rise", "risen": "rise", "rising": "rise", "rises": "rise", "grew": "grow",
-    "grown": "grow", "growing": "grow", "grows": "grow", "shrank": "shrink", "shrinking": "shrink",
-    "declined": "decline", "declining": "decline", "dropped": "drop", "dropping": "drop", "fell": "fall",
-    "fallen": "fall", "falling": "fall", "falls": "fall"}
 _REFUSAL = re.compile(r"\b(not (mentioned|stated|specified|provided|included|available|answer\w*|contain\w*|"
                       r"say|said|found|in the (sources|articles|corpus|passages|context))|no information|"
                       r"insufficient|cannot (be )?(find|found|answer\w*|determine\w*)|unable to|do(es)? not "
@@ -135,15 +126,6 @@ def claimed_numbers(sentence: str) -> set[str]:
     found = {m.group().replace(",", "").rstrip(".") for m in DIGITS.finditer(sentence)}
     words = re.findall(r"[a-z]+", sentence.lower())
     return found | {NUMBER_WORDS[w] for w in words if w in NUMBER_WORDS and w != "one"}
-
-
-def critical(text: str) -> set[str]:
-    """Words that flip a claim's meaning (negation, direction, extremes), which lexical overlap would miss."""
-    words = re.findall(r"[a-z]+n't|[a-z]+", text.lower().replace("’", "'"))
-    found = {_CRITICAL[w] for w in words if w in _CRITICAL}
-    if any(w in _NEGATIONS or w.endswith("n't") for w in words):
-        found.add("not")
-    return found
 
 
 def names(sentence: str) -> list[tuple[str, ...]]:

@@ -132,6 +132,14 @@ class Retriever:
         floor = float(chance[order[-1]])
         return ranked + [p.with_score(min(p.score, floor), fused=p.score) for p in tail]
 
+    def facets(self, question: str) -> list[Facet]:
+        """The outlet mentions of a question, as retrieval gives each its lane."""
+        return _distinct(find_facets(question, self.catalog(self.keyword.current()).aliases))
+
+    def idf(self) -> dict:
+        """BM25's IDF of every indexed term, as of the current snapshot."""
+        return self.catalog(self.keyword.current()).idf
+
     def catalog(self, snapshot: Snapshot) -> Catalog:
         """The catalog of the current snapshot (rebuilt when the snapshot changes)."""
         if self._catalog is None or self._catalog.generation != snapshot.generation:

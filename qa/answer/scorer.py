@@ -1,0 +1,46 @@
+"""The learned sentence scorer and refusal threshold: gradient-boosted trees over qa/answer/features.py,
+fitted by `python -m qa.bench reader --train OUT` on the corpus dev set and the seed set, stored as JSON
+(qa/answer/data/reader.json, with the span scorer beside it in spans.json) and walked with numpy. NEWSQA_READER=off falls back to the hand-set weights."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..retrieve.trees import TreeEnsemble
+from .features import FEATURES
+from .spans import SPAN_FEATURES
+
+DEFAULT_MODEL = Path(__file__).resolve().parent / "data" / "reader.json"
+SPANS_FILE = "spans.json"
+
+
+@dataclass(frozen=True)
+class SentenceScorer:
+    """P(sentence answers the question) from its features; answers only at or above `threshold`."""
+
+    trees: TreeEnsemble
+    threshold: float
+    spans: TreeEnsemble | None = None
+
+    def probabilities(self, rows: np.ndarray) -> np.ndarray:
+        """One probability per row."""
+        if not len(rows):
+            return np.zeros(0)
+        return 1.0 / (1.0 + np.exp(-self.trees.score(rows)))
+
+
+def load_scorer(setting: str) -> SentenceScorer | None:
+    """The scorer a setting names: 'default' (the bundled model, if present), 'off', or a path."""
+    if setting in ("off", "none", ""):
+        return None
+    path = DEFAULT_MODEL if setting == "default" else Path(setting)
+    if setting == "default" and not path.exists():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    spans = path.with_name(SPANS_FILE)
+    return SentenceScorer(TreeEnsemble.load(path, FEATURES), float(data.get("threshold", 0.5)),
+                          TreeEnsemble.load(spans, SPAN_FEATURES) if spans.exists() else None)

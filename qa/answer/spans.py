@@ -1,0 +1,135 @@
+"""The short answer: the exact span of the quoted evidence that answers the question (the number with its
+unit, the date, the name, the place).
+
+Every entity of the chosen sentence that the question does not already name is a candidate; a learned span
+scorer (trees over the entity's kind, the kind the question asks for, and where the entity stands relative to
+the words it shares with the question; fitted with the sentence scorer by `python -m qa.bench reader`) picks
+one. Without a model, the nearest entity of the asked type wins."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from index import tokenize
+
+from ..retrieve.query import Query
+from ..vocabulary import TIME_UNIT, YEAR
+from .entities import Entity
+
+MAX_WORDS = 8
+OTHER_MIN_CHANCE = 0.5
+"""For a question of no particular type, a span the model trusts less than this is no short answer: the
+quoted sentence is (the answer is likely a phrase, not an entity)."""
+GROUPS = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place", "FAC": "place", "DATE": "date",
+          "TIME": "date", "CARDINAL": "count", "QUANTITY": "count", "MONEY": "money", "PERCENT": "percent",
+          "PRODUCT": "work", "WORK_OF_ART": "work", "EVENT": "work", "LAW": "work", "NORP": "group",
+          "ORDINAL": "ordinal", "LANGUAGE": "group", "PROPER": "name"}
+KINDS = ("person", "org", "place", "date", "count", "money", "percent", "work", "group", "ordinal", "name")
+ASKED = ("NUMBER", "DATE", "PERSON", "ORG", "PLACE", "OTHER")
+_MONEY_Q = re.compile(r"\bhow much\b|\$|£|€|\b(cost|price|paid|pay|raise[sd]?|revenue|worth|fine|salary|spend|"
+                      r"spent|sold|bought|deal|valu\w*|profit|loss|budget|fee|money|cash|dollars?|pounds?)\b", re.I)
+_PERCENT_Q = re.compile(r"\b(percent\w*|per cent|share|rate)\b|%", re.I)
+SPAN_FEATURES = (*(f"kind_{k}" for k in KINDS), *(f"asks_{a.lower()}" for a in ASKED), "asks_money", "asks_percent",
+                 "asks_time_unit", "fits_type", "has_digit", "is_year", "anchor_distance", "distance_rank", "words",
+                 "position", "entities", "has_unit", "in_question_words")
+
+
+def candidates(query: Query, quote: str, entities: tuple[Entity, ...]) -> list[Entity]:
+    """The entities of the quote that fit the asked type and that the question does not already name."""
+    return [e for e in open_entities(query, entities) if _fits(query, e)]
+
+
+def open_entities(query: Query, entities: tuple[Entity, ...]) -> list[Entity]:
+    """The entities the question does not already name."""
+    asked_terms = set(query.terms)
+    return [e for e in entities if not _named(e, asked_terms, query.text)]
+
+
+def short_span(query: Query, quote: str, entities: tuple[Entity, ...], model=None) -> Entity | None:
+    """The span the model scores highest among the open entities; without one, the nearest of the asked type."""
+    if model is not None:
+        found = open_entities(query, entities)
+        if not found:
+            return None
+        scores = model.score(span_rows(query, quote, found))
+        best = int(np.argmax(scores))
+        if query.answer_type == "OTHER" and 1.0 / (1.0 + np.exp(-scores[best])) < OTHER_MIN_CHANCE:
+            return None
+        return found[best]
+    found = candidates(query, quote, entities)
+    if not found:
+        return None
+    anchors = _anchors(quote, set(query.terms))
+    if not anchors:
+        return found[0]
+    return min(found, key=lambda e: (_distance(e, anchors), e.start))
+
+
+def span_rows(query: Query, quote: str, found: list[Entity]) -> np.ndarray:
+    """One row of SPAN_FEATURES per open entity of a sentence."""
+    anchors = _anchors(quote, set(query.terms))
+    distances = [_distance(e, anchors) / max(len(quote), 1) if anchors else 1.0 for e in found]
+    order = {i: r for r, i in enumerate(np.argsort(distances, kind="stable"))}
+    asks_time = bool(TIME_UNIT.search(query.text))
+    rows = []
+    for i, e in enumerate(found):
+        kind = GROUPS.get(e.label, "name")
+        rows.append([*(float(kind == k) for k in KINDS), *(float(query.answer_type == a) for a in ASKED),
+                     float(bool(_MONEY_Q.search(query.text))), float(bool(_PERCENT_Q.search(query.text))),
+                     float(asks_time), float(_fits(query, e)), float(any(c.isdigit() for c in e.text)),
+                     float(bool(YEAR.fullmatch(e.text.strip()))), distances[i], order[i], len(e.text.split()),
+                     i, len(found), float(bool(e.unit)), _shared_words(e, query)])
+    return np.array(rows, dtype=np.float64)
+
+
+def render(entity: Entity, quote: str) -> str:
+    """The span as the short answer, with a currency sign or scale suffix the entity left out ('£19.5m') and a
+    count's unit ('2,500 soldiers'); at most MAX_WORDS words."""
+    start, end = entity.start, entity.end
+    while start > 0 and quote[start - 1] in "$£€¥":
+        start -= 1
+    while end < len(quote) and (quote[end] in "%" or (quote[end].isalpha() and quote[end - 1].isdigit())):
+        end += 1
+    text = quote[start:end].strip(" ,.;:") if quote[entity.start:entity.end] == entity.text else entity.text
+    if entity.unit and entity.label in ("CARDINAL", "QUANTITY"):
+        text = f"{text} {entity.unit}"
+    return " ".join(text.split()[:MAX_WORDS])
+
+
+def _fits(query: Query, e: Entity) -> bool:
+    """Does the entity have the asked type (a count that is not a bare year, unless time is asked)?"""
+    if not e.fits(query.answer_type):
+        return False
+    return not (query.answer_type == "NUMBER" and e.label == "CARDINAL" and YEAR.fullmatch(e.text.strip())
+                and not TIME_UNIT.search(query.text))
+
+
+def _named(entity: Entity, asked_terms: set[str], question: str) -> bool:
+    """Does the question already name this entity (all its content terms are in the question)?"""
+    terms = [t for t in tokenize(entity.text) if not t.isdigit()]
+    if terms:
+        return all(t in asked_terms for t in terms)
+    digits = re.sub(r"\D", "", entity.text)
+    return bool(digits) and digits in re.sub(r"\D", " ", question).split()
+
+
+def _shared_words(entity: Entity, query: Query) -> float:
+    """The share of the entity's terms that the question holds."""
+    terms = tokenize(entity.text)
+    return sum(t in set(query.terms) for t in terms) / len(terms) if terms else 0.0
+
+
+def _distance(entity: Entity, anchors: list[float]) -> float:
+    """Characters from the entity's centre to the nearest question word."""
+    return min(abs((entity.start + entity.end) / 2 - a) for a in anchors)
+
+
+def _anchors(quote: str, asked_terms: set[str]) -> list[float]:
+    """Character centres of the quote's words whose stems are question terms."""
+    anchors = []
+    for match in re.finditer(r"[\w'’\-]+", quote):
+        if any(t in asked_terms for t in tokenize(match.group())):
+            anchors.append((match.start() + match.end()) / 2)
+    return anchors

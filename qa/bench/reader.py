@@ -1,0 +1,256 @@
+"""Fit the learned sentence scorer and its refusal threshold: `python -m qa.bench reader --train OUT`.
+
+Training data: the corpus dev set (tests/data/corpus_dev.jsonl: questions in users' words on MultiHop-RAG's
+corpus, each with its evidence sentence, and near-miss questions no article answers) asked over the
+MultiHop-RAG index, and the seed set (tests/data/gold_seeds.jsonl) over a seed index. A candidate sentence is
+positive when it is (or holds) the evidence sentence, or holds an accepted answer in a source file. The
+threshold is the one that gets the most dev questions right (answered with an accepted short answer, or
+refused when nothing answers), measured 2-fold across questions."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from . import ROOT
+
+DATA = ROOT / "tests" / "data"
+PARAMS = {"max_iter": 150, "learning_rate": 0.05, "max_leaf_nodes": 15, "min_samples_leaf": 10,
+          "l2_regularization": 1.0, "early_stopping": False, "random_state": 0}
+THRESHOLDS = tuple(round(x, 2) for x in np.arange(0.05, 0.96, 0.025))
+
+
+def gold_rows(path: Path) -> list[dict]:
+    """The rows of a gold JSONL file."""
+    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def normalize(text: str) -> str:
+    """Lower-case words and digits only (for answer matching)."""
+    import re
+
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower().replace(",", "")).split())
+
+
+def short_correct(short: str | None, answers) -> bool:
+    """Does the short answer hold an accepted answer (normalised, on word boundaries)?"""
+    if not short:
+        return False
+    padded = f" {normalize(short)} "
+    return any(f" {normalize(a)} " in padded for a in answers if normalize(a))
+
+
+def positive(scored, row: dict) -> bool:
+    """Is this candidate the row's evidence (corpus sets) or an accepted answer in a source file (seeds)?"""
+    text = scored.text
+    if "evidence" in row:
+        evidence = row["evidence"]
+        same = scored.passage.url == row.get("url") or scored.passage.title == row.get("title")
+        return same and (text in evidence or evidence in text or (len(text) > 40 and text[:40] in evidence))
+    sources = {Path(s).name for s in row.get("sources", ())}
+    return Path(scored.passage.path).name in sources and any(normalize(a) in normalize(text)
+                                                             for a in row.get("answers", ()))
+
+
+def collect(assistant, rows: list[dict]) -> list[dict]:
+    """Per question: the analysed question, its candidate sentences (text, entities, features, label)."""
+    data = []
+    for n, row in enumerate(rows, 1):
+        query, found = assistant.reading(row["question"])
+        data.append({"row": row, "query": query, "x": found.rows, "texts": [s.text for s in found.scored],
+                     "entities": found.entities, "y": np.array([positive(s, row) for s in found.scored], bool),
+                     "same": np.array([s.passage.url == row.get("url") or Path(s.passage.path).name in
+                                       row.get("sources", ()) for s in found.scored], bool)})
+        if n % 50 == 0:
+            print(f"collected {n}/{len(rows)}", file=sys.stderr, flush=True)
+    return data
+
+
+def span_data(data: list[dict]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per question: the span rows of its evidence sentences' open entities, labelled by the accepted answers."""
+    from qa.answer.spans import open_entities, render, span_rows
+
+    out = []
+    for d in data:
+        rows, labels = [], []
+        for text, ents, good in zip(d["texts"], d["entities"], d["y"]):
+            found = open_entities(d["query"], ents)
+            if good and found:
+                rows.append(span_rows(d["query"], text, found))
+                labels += [short_correct(render(e, text), d["row"].get("answers", ())) for e in found]
+        out.append((np.concatenate(rows) if rows else np.zeros((0, 0)), np.array(labels, bool)))
+    return out
+
+
+def with_shorts(data: list[dict], spans) -> list[dict]:
+    """Each candidate's short answer under a span model (None: no span, so no answer) and whether it is right."""
+    from qa.answer.spans import render, short_span
+
+    for d in data:
+        shorts = []
+        for text, ents in zip(d["texts"], d["entities"]):
+            span = short_span(d["query"], text, ents, spans)
+            shorts.append(render(span, text) if span else (text if d["query"].answer_type == "OTHER" else None))
+        d["shorts"] = shorts
+        d["correct"] = [short_correct(sh, d["row"].get("answers", ())) for sh in shorts]
+    return data
+
+
+def with_span_chance(data: list[dict], spans) -> None:
+    """Fill the span_chance feature with a span model's probabilities, and label as positive every evidence
+    sentence and every sentence of the source article whose short answer is accepted."""
+    from qa.answer.features import FEATURES, span_chance
+    from qa.answer.spans import open_entities
+
+    column = FEATURES.index("span_chance")
+    for d in data:
+        if d["x"].shape[1] < len(FEATURES):  # collected before the entity columns existed
+            opened = [[min(len(open_entities(d["query"], e)), 8), 0.0] for e in d["entities"]]
+            d["x"] = np.hstack([d["x"], np.array(opened).reshape(len(d["x"]), 2)])
+        for i, (text, ents) in enumerate(zip(d["texts"], d["entities"])):
+            d["x"][i, column] = span_chance(d["query"], text, ents, spans)
+        if "correct" in d:
+            d["y"] = d["y"] | (np.array(d["correct"], bool) & d.get("same", d["y"]))
+
+
+def fit_spans(pairs: list[tuple[np.ndarray, np.ndarray]]):
+    """A gradient-boosted classifier over span rows, wrapped as the TreeEnsemble the product walks."""
+    from qa.answer.spans import SPAN_FEATURES
+
+    x = np.concatenate([r for r, _ in pairs if len(r)])
+    y = np.concatenate([lab for r, lab in pairs if len(r)])
+    return fit_xy(x, y), len(SPAN_FEATURES)
+
+
+def fit_xy(x: np.ndarray, y: np.ndarray):
+    """A gradient-boosted classifier (scikit-learn, dev extra)."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    return HistGradientBoostingClassifier(**PARAMS).fit(x, y)
+
+
+class _Sklearn:
+    """A fitted scikit-learn classifier seen through TreeEnsemble's `score` (raw log-odds)."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def score(self, rows: np.ndarray) -> np.ndarray:
+        """Log-odds per row."""
+        return self.model.decision_function(rows)
+
+
+def fit(data: list[dict]):
+    """A gradient-boosted classifier on every candidate of the questions given."""
+    x = np.concatenate([d["x"] for d in data if len(d["x"])])
+    y = np.concatenate([d["y"] for d in data if len(d["x"])])
+    return fit_xy(x, y)
+
+
+def outcomes(data: list[dict], chances: list[np.ndarray], threshold: float) -> dict:
+    """Answered right / wrong / refused for answerable questions, and refused for the others, at a threshold."""
+    tally = {"right": 0, "wrong": 0, "refused": 0, "null_refused": 0, "null_answered": 0}
+    for d, p in zip(data, chances):
+        usable = [i for i in np.argsort(-p, kind="stable") if p[i] >= threshold and d["shorts"][i] is not None]
+        answerable = d["row"].get("answerable", True)
+        if not usable:
+            tally["refused" if answerable else "null_refused"] += 1
+        elif answerable:
+            tally["right" if d["correct"][usable[0]] else "wrong"] += 1
+        else:
+            tally["null_answered"] += 1
+    return tally
+
+
+def score_of(tally: dict) -> float:
+    """Questions handled right: answered with an accepted short answer, or refused when nothing answers."""
+    return tally["right"] + tally["null_refused"]
+
+
+def cross_validated(data: list[dict]) -> list[np.ndarray]:
+    """Each question's candidate probabilities from a model fitted on the other half of the questions."""
+    halves = [data[0::2], data[1::2]]
+    models = [fit(halves[1]), fit(halves[0])]
+    out = [None] * len(data)
+    for h, model in enumerate(models):
+        for j, d in enumerate(halves[h]):
+            out[2 * j + h] = model.predict_proba(d["x"])[:, 1] if len(d["x"]) else np.zeros(0)
+    return out
+
+
+def collected(assistant_factory, rows: list[dict], cache: Path | None) -> list[dict]:
+    """collect(), or its result kept in cache (a pickle of plain values, written by this command only)."""
+    import pickle
+
+    if cache and cache.exists():
+        return pickle.loads(cache.read_bytes())
+    data = collect(assistant_factory(), rows)
+    if cache:
+        cache.write_bytes(pickle.dumps(data))
+    return data
+
+
+def train(index_dir: Path, out: Path, gold: Path, seeds_gold: Path, cache: Path | None = None) -> dict:
+    """Collect, fit, choose the threshold 2-fold, write the model; returns the dev figures."""
+    from index import SEEDS, build_index
+    from qa import Assistant, Settings
+    from qa.answer.features import FEATURES
+    from qa.answer.scorer import SPANS_FILE
+    from qa.answer.spans import SPAN_FEATURES
+    from qa.retrieve.trees import export
+
+    base = replace(Settings.from_env(), reader="off", llm="")
+    corpus = collected(lambda: Assistant.open(settings=replace(base, index_dir=index_dir)), gold_rows(gold),
+                       cache and cache.with_suffix(".corpus.pickle"))
+    seed_settings = replace(base, index_dir=Path(tempfile.mkdtemp(prefix="newsqa-seeds-")))
+
+    def seed_assistant():
+        build_index(seed_settings, [SEEDS])
+        return Assistant.open(settings=seed_settings)
+
+    seeds = collected(seed_assistant, gold_rows(seeds_gold), cache and cache.with_suffix(".seeds.pickle"))
+    data = corpus + seeds
+    pairs = span_data(data)
+    halves = [pairs[0::2], pairs[1::2]]
+    span_models = [_Sklearn(fit_spans(halves[1])[0]), _Sklearn(fit_spans(halves[0])[0])]
+    for h in (0, 1):
+        with_shorts(data[h::2], span_models[h])
+        with_span_chance(data[h::2], span_models[h])
+    chances = cross_validated(data)
+    by_threshold = {t: outcomes(data, chances, t) for t in THRESHOLDS}
+    threshold = max(THRESHOLDS, key=lambda t: (score_of(by_threshold[t]), -abs(t - 0.5)))
+    spans = fit_spans(pairs)[0]
+    with_span_chance(data, _Sklearn(spans))
+    model = fit(data)
+    export(spans, out.with_name(SPANS_FILE), SPAN_FEATURES, {"trained_on": "the evidence sentences of the same data",
+                                                             "params": PARAMS})
+    meta = {"threshold": threshold, "trained_on": f"{gold.name} ({len(corpus)}) + {seeds_gold.name} ({len(seeds)})",
+            "params": PARAMS, "two_fold": {"threshold": threshold, **by_threshold[threshold]},
+            "two_fold_corpus": outcomes(corpus, chances[:len(corpus)], threshold)}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    export(model, out, FEATURES, meta)
+    return meta
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, fit, print the 2-fold figures."""
+    parser = argparse.ArgumentParser(prog="python -m qa.bench reader", description=__doc__.splitlines()[0])
+    parser.add_argument("--train", type=Path, required=True, metavar="OUT", help="where to write the model")
+    parser.add_argument("--index-dir", type=Path, required=True, help="the MultiHop-RAG corpus index "
+                        "(built by `python -m qa.bench multihop`)")
+    parser.add_argument("--gold", type=Path, default=DATA / "corpus_dev.jsonl")
+    parser.add_argument("--seeds-gold", type=Path, default=DATA / "gold_seeds.jsonl")
+    parser.add_argument("--cache", type=Path, help="keep the collected candidates here (to refit quickly)")
+    args = parser.parse_args(argv)
+    print(json.dumps(train(args.index_dir, args.train, args.gold, args.seeds_gold, args.cache), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""Reading without the embedding model: short-answer spans (spaCy's small English model), claim splitting,
+yes/no detection, verdict features, the entity the evidence agrees on."""
+
+from __future__ import annotations
+
+import pytest
+
+from index import Passage
+from qa.answer.claims import Claim, claim_evidence, is_yes_no, split_claims
+from qa.answer.consensus import agree
+from qa.answer.entities import Entity, EntityReader
+from qa.answer.spans import render, short_span
+from qa.answer.verdicts import FEATURES, features
+from qa.retrieve.facets import Facet
+from qa.retrieve.query import analyse
+
+
+@pytest.fixture(scope="module")
+def ner():
+    return EntityReader()
+
+
+def span(ner, question: str, sentence: str) -> str | None:
+    query = analyse(question)
+    found = short_span(query, sentence, ner.entities([sentence])[0])
+    return render(found, sentence) if found else None
+
+
+def test_the_short_answer_is_the_span_of_the_asked_type(ner):
+    troops = "America still retains approximately 2,500 soldiers in Iraq in a training and advisory capacity."
+    assert span(ner, "How many US troops remain in Iraq?", troops) == "approximately 2,500 soldiers"
+    assert span(ner, "Who is the Iraqi Prime Minister?",
+                "Iraqi Prime Minister Mohammed Shia al-Sundani called the violence cowardly.") == "Mohammed Shia al-Sundani"
+    assert span(ner, "When was IS defeated in Iraq?", "IS was defeated in Iraq in December 2017.") == "December 2017"
+    assert span(ner, "Which company did Microsoft hire Sam Altman to lead AI at?",
+                "Sam Altman will join Microsoft, Satya Nadella said.") is None, "names the question gives are no answer"
+
+
+def test_a_number_answer_is_not_a_year_or_a_name_with_a_digit(ner):
+    assert span(ner, "How many concerts did U2 play at the Sphere?",
+                "U2 opened the Sphere in Las Vegas in 2023.") is None
+
+
+def test_patterns_stand_in_when_the_model_is_off():
+    reader = EntityReader("off")
+    assert [(e.text, e.label) for e in reader.entities(["Police in Kirkuk made 7 arrests on Monday."])[0]] == [
+        ("Kirkuk", "PROPER"), ("7", "CARDINAL"), ("Monday", "DATE")]
+    assert Entity("7", "CARDINAL", 0, 1).fits("NUMBER") and not Entity("7", "CARDINAL", 0, 1).fits("PERSON")
+
+
+def test_yes_no_questions_are_recognised():
+    assert is_yes_no("Does the TechCrunch article say X while The Verge says Y?")
+    assert is_yes_no("After The Age reported on 2023-10-01 that X, did Fortune report Y?")
+    assert not is_yes_no("Who is the individual that TechCrunch says founded FTX?")
+
+
+def test_claims_follow_the_outlet_mentions_or_the_conjunctions():
+    facets = [Facet(frozenset({"TechCrunch"}), (), "Does the TechCrunch article on the strike", 9),
+              Facet(frozenset({"The Verge"}), (), "and The Verge article on the deal agree?", 50)]
+    assert split_claims("ignored", facets) == [Claim("Does the TechCrunch article on the strike", frozenset({"TechCrunch"})),
+                                                Claim("and The Verge article on the deal agree?", frozenset({"The Verge"}))]
+    assert split_claims("Did the union strike in Leeds while the trains ran in York?", []) == [
+        Claim("Did the union strike in Leeds"), Claim("the trains ran in York")]
+
+
+def passage(pid, text, source, date):
+    return Passage(id=pid, article_id=pid, text=text, start=0, end=len(text), title=f"Report {pid}",
+                   source=source, date=date)
+
+
+PASSAGES = [passage("a", "Sam Bankman-Fried founded FTX. He was convicted of fraud in New York.", "TechCrunch", "2023-11-02"),
+            passage("b", "Prosecutors said Bankman-Fried stole from customers of the exchange.", "The Verge", "2023-10-05"),
+            passage("c", "Caroline Ellison testified for the prosecution.", "Fortune", "2023-10-10")]
+
+
+def test_each_claim_finds_its_outlets_best_sentence():
+    found = claim_evidence(Claim("TechCrunch says he was convicted of fraud", frozenset({"TechCrunch"})), PASSAGES)
+    assert (found.sentence.text, found.date) == ("He was convicted of fraud in New York.", "2023-11-02")
+    assert found.support == 1.0, "the outlet's name and 'says' are not part of the claim"
+
+
+def test_verdict_features_are_exact():
+    evidence = [claim_evidence(Claim("convicted of fraud", frozenset({"TechCrunch"})), PASSAGES),
+                claim_evidence(Claim("stole from customers", frozenset({"The Verge"})), PASSAGES)]
+    row = dict(zip(FEATURES, features("Does TechCrunch say he was convicted while The Verge says he stole?", evidence)[0]))
+    assert (row["claims"], row["min_support"], row["supported_claims"], row["same_article"]) == (2, 1.0, 2, 0.0)
+    assert (row["dates_ascending"], row["cue_contrast"], row["cue_negation"]) == (0.0, 1.0, 0.0)
+
+
+def test_the_entity_both_outlets_mention_wins(ner):
+    query = analyse("Who is the individual that TechCrunch says founded FTX and The Verge says stole from customers?")
+    claims = [Claim("TechCrunch says founded FTX", frozenset({"TechCrunch"})),
+              Claim("The Verge says stole from customers", frozenset({"The Verge"}))]
+    found = agree(query, claims, PASSAGES, ner)
+    assert (found.name, found.claims, found.articles) == ("Sam Bankman-Fried", 2, 2)
+    assert [s.passage.id for s in found.sentences] == ["a", "b"]
