@@ -22,7 +22,7 @@ from .entities import Entity, EntityReader
 from .features import rows
 from .policy import AnswerPolicy
 from .scorer import SentenceScorer
-from .scoring import Scored, choose, score
+from .scoring import Scored, choose, score, supported
 from .sentences import Sentence, candidates, shortlist
 from .spans import render, short_span
 from .verdicts import VerdictModel
@@ -138,19 +138,20 @@ class ExtractiveReader:
         for i in order:
             s = found.scored[i]
             span = short_span(query, s.text, found.entities[i], self.scorer.spans)
-            if chance[i] < self.scorer.threshold or (span is None and query.answer_type != "OTHER"):
+            if span is None and query.answer_type != "OTHER":
                 continue
             span_of[id(s)] = span
             answering.append((s, chance[i]))
-        if not answering:
+        if not answering or answering[0][1] < self.scorer.threshold:
             return [], span_of
-        best = answering[0][1]
         chosen = [answering[0][0]]
         for s, p in answering[1:]:
             if len(chosen) >= self.policy.max_sources:
                 break
+            # Another article that answers too is shown beside the first (dated), so that sources that
+            # differ are all seen: trusted by the scorer, or by the hand-set support check.
             if s.passage.article_id not in {c.passage.article_id for c in chosen} \
-                    and p >= best - self.policy.other_source_chance:
+                    and (p >= self.scorer.threshold or supported(s, self.policy)):
                 chosen.append(s)
         return chosen, span_of
 

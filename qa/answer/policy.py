@@ -17,7 +17,6 @@ class AnswerPolicy:
     min_support: float = 0.5
     other_source_margin: float = 0.12
     other_source_similarity: float = 0.05
-    other_source_chance: float = 0.25
     min_claim_support: float = 0.25
     max_sources: int = 3
     shortlist: int = 10

@@ -25,12 +25,13 @@ class SentenceScorer:
     trees: TreeEnsemble
     threshold: float
     spans: TreeEnsemble | None = None
+    columns: tuple[int, ...] = tuple(range(len(FEATURES)))
 
     def probabilities(self, rows: np.ndarray) -> np.ndarray:
-        """One probability per row."""
+        """One probability per row (of all FEATURES; the model reads the columns it was fitted on)."""
         if not len(rows):
             return np.zeros(0)
-        return 1.0 / (1.0 + np.exp(-self.trees.score(rows)))
+        return 1.0 / (1.0 + np.exp(-self.trees.score(rows[:, list(self.columns)])))
 
 
 def load_scorer(setting: str) -> SentenceScorer | None:
@@ -41,6 +42,11 @@ def load_scorer(setting: str) -> SentenceScorer | None:
     if setting == "default" and not path.exists():
         return None
     data = json.loads(path.read_text(encoding="utf-8"))
+    names = tuple(data["features"])
+    unknown = set(names) - set(FEATURES)
+    if unknown:
+        raise ValueError(f"{path}: features {sorted(unknown)} are not this version's {FEATURES}")
     spans = path.with_name(SPANS_FILE)
-    return SentenceScorer(TreeEnsemble.load(path, FEATURES), float(data.get("threshold", 0.5)),
-                          TreeEnsemble.load(spans, SPAN_FEATURES) if spans.exists() else None)
+    return SentenceScorer(TreeEnsemble.load(path, names), float(data.get("threshold", 0.5)),
+                          TreeEnsemble.load(spans, SPAN_FEATURES) if spans.exists() else None,
+                          tuple(FEATURES.index(n) for n in names))

@@ -23,6 +23,12 @@ from . import ROOT
 DATA = ROOT / "tests" / "data"
 PARAMS = {"max_iter": 150, "learning_rate": 0.05, "max_leaf_nodes": 15, "min_samples_leaf": 10,
           "l2_regularization": 1.0, "early_stopping": False, "random_state": 0}
+SENTENCE_PARAMS = {"max_iter": 100, "learning_rate": 0.05, "max_leaf_nodes": 7, "min_samples_leaf": 25,
+                   "l2_regularization": 2.0, "early_stopping": False, "random_state": 0}
+USED = ("similarity", "relative_similarity", "similarity_rank", "coverage", "relative_coverage", "typed_entities",
+        "new_entities", "passage_rank", "heading", "idf_precision", "idf_recall", "words", "asks_number", "asks_date",
+        "asks_person", "asks_org", "asks_place", "asks_other", "open_entities", "span_chance")
+"""The sentence scorer's features: those that mean the same on any corpus (no absolute retrieval scores)."""
 THRESHOLDS = tuple(round(x, 2) for x in np.arange(0.05, 0.96, 0.025))
 
 
@@ -147,10 +153,19 @@ class _Sklearn:
 
 
 def fit(data: list[dict]):
-    """A gradient-boosted classifier on every candidate of the questions given."""
-    x = np.concatenate([d["x"] for d in data if len(d["x"])])
+    """A gradient-boosted classifier on every candidate of the questions given (the USED columns)."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    x = np.concatenate([used(d["x"]) for d in data if len(d["x"])])
     y = np.concatenate([d["y"] for d in data if len(d["x"])])
-    return fit_xy(x, y)
+    return HistGradientBoostingClassifier(**SENTENCE_PARAMS).fit(x, y)
+
+
+def used(x: np.ndarray) -> np.ndarray:
+    """The USED columns of full feature rows."""
+    from qa.answer.features import FEATURES
+
+    return x[:, [FEATURES.index(n) for n in USED]]
 
 
 def outcomes(data: list[dict], chances: list[np.ndarray], threshold: float) -> dict:
@@ -180,7 +195,7 @@ def cross_validated(data: list[dict]) -> list[np.ndarray]:
     out = [None] * len(data)
     for h, model in enumerate(models):
         for j, d in enumerate(halves[h]):
-            out[2 * j + h] = model.predict_proba(d["x"])[:, 1] if len(d["x"]) else np.zeros(0)
+            out[2 * j + h] = model.predict_proba(used(d["x"]))[:, 1] if len(d["x"]) else np.zeros(0)
     return out
 
 
@@ -231,10 +246,10 @@ def train(index_dir: Path, out: Path, gold: Path, seeds_gold: Path, cache: Path 
     export(spans, out.with_name(SPANS_FILE), SPAN_FEATURES, {"trained_on": "the evidence sentences of the same data",
                                                              "params": PARAMS})
     meta = {"threshold": threshold, "trained_on": f"{gold.name} ({len(corpus)}) + {seeds_gold.name} ({len(seeds)})",
-            "params": PARAMS, "two_fold": {"threshold": threshold, **by_threshold[threshold]},
+            "params": SENTENCE_PARAMS, "two_fold": {"threshold": threshold, **by_threshold[threshold]},
             "two_fold_corpus": outcomes(corpus, chances[:len(corpus)], threshold)}
     out.parent.mkdir(parents=True, exist_ok=True)
-    export(model, out, FEATURES, meta)
+    export(model, out, USED, meta)
     return meta
 
 
