@@ -150,8 +150,9 @@ class ExtractiveReader:
                 break
             # Another article that answers too is shown beside the first (dated), so that sources that
             # differ are all seen: trusted by the scorer, or by the hand-set support check.
-            if s.passage.article_id not in {c.passage.article_id for c in chosen} \
-                    and (p >= self.scorer.threshold or supported(s, self.policy)):
+            if s.passage.article_id not in {c.passage.article_id for c in chosen} and (
+                    p >= self.scorer.threshold or (supported(s, self.policy) and span_of[id(s)] is not None
+                                                   and p >= self.policy.other_source_floor * self.scorer.threshold)):
                 chosen.append(s)
         return chosen, span_of
 

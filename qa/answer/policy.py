@@ -18,5 +18,6 @@ class AnswerPolicy:
     other_source_margin: float = 0.12
     other_source_similarity: float = 0.05
     min_claim_support: float = 0.25
+    other_source_floor: float = 0.25
     max_sources: int = 3
     shortlist: int = 10

@@ -117,7 +117,8 @@ def test_cli_build_reports_unsupported_files_and_fails_on_missing_paths(tmp_path
     report = json.loads(run.stdout)
     assert report["added"] == 1
     assert sorted((s["path"].rsplit("/", 1)[-1], s["reason"]) for s in report["skipped"]) == \
-        [("photo.png", "unsupported file type .png"), ("typo", "no such file or folder")]
+        [("photo.png", "unsupported file type .png; use one of .htm, .html, .json, .jsonl, .markdown, .md, .ndjson, .txt"),
+         ("typo", "no such file or folder")]
 
 
 def test_seed_passages_fit_the_model_with_their_header(seed_corpus):
