@@ -1,6 +1,6 @@
 """Load test: concurrent clients ask through the REST API of a real server while uploads are indexed.
 
-    python -m qa.loadtest --clients 16 --seconds 60
+    python -m qa.bench load --clients 16 --seconds 60
 
 Without --url it starts `python app.py` on a free loopback port over a fresh index folder (seeded by app.py)
 and stops it afterwards. Traffic goes to loopback addresses only, and every loop is bounded by both a
@@ -286,7 +286,7 @@ def run_load(url: str, config: LoadConfig, server_pid: int | None = None) -> Loa
 
 def main(argv: list[str] | None = None) -> int:
     """Run the load test; exit 1 if any ask failed, any answer was wrong or any article was lost."""
-    parser = argparse.ArgumentParser(prog="python -m qa.loadtest", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m qa.bench load", description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients (default 16)")
     parser.add_argument("--seconds", type=float, default=60.0, help="duration limit (default 60)")
     parser.add_argument("--asks", type=int, default=1000, help="ask limit per client (default 1000)")

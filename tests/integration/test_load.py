@@ -1,5 +1,5 @@
 """Load, reduced form: 16 clients x 10 asks through the REST API of a real `python app.py` on 127.0.0.1 while an
-upload is indexed. The full form is `python -m qa.loadtest --clients 16 --seconds 60` (docs/reliability.md)."""
+upload is indexed. The full form is `python -m qa.bench load --clients 16 --seconds 60` (docs/reliability.md)."""
 
 from __future__ import annotations
 
