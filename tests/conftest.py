@@ -67,11 +67,12 @@ def artifacts() -> Path:
 
 @pytest.fixture(autouse=True)
 def unit_tests_load_no_model(request):
-    """Fail any test under tests/unit after which the embedding model (sentence-transformers) is loaded."""
-    yield
-    if request.path.parent.name == "unit":
-        import sys
+    """Fail any test under tests/unit that loads the embedding model (sentence-transformers) itself."""
+    import sys
 
+    before = "sentence_transformers" in sys.modules
+    yield
+    if request.path.parent.name == "unit" and not before:
         loaded = "sentence_transformers" in sys.modules
         assert not loaded, "a unit test loaded the embedding model (sentence-transformers)"
 
