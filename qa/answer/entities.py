@@ -54,13 +54,15 @@ class EntityReader:
     def entities(self, texts: Sequence[str]) -> list[tuple[Entity, ...]]:
         """The entities of each text, in text order."""
         missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
-        if missing:
-            found = self._read(missing)
-            with self._lock:
-                self._cache.update(zip(missing, found))
-                while len(self._cache) > CACHE_SIZE:
-                    self._cache.popitem(last=False)
-        return [self._cache.get(t) or self._read([t])[0] for t in texts]
+        found = dict(zip(missing, self._read(missing))) if missing else {}
+        with self._lock:
+            found.update((t, self._cache[t]) for t in texts if t not in found and t in self._cache)
+            self._cache.update((t, found[t]) for t in missing)
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        lost = [t for t in dict.fromkeys(texts) if t not in found]  # evicted by another thread meanwhile
+        found.update(zip(lost, self._read(lost)) if lost else ())
+        return [found[t] for t in texts]
 
     def _read(self, texts: list[str]) -> list[tuple[Entity, ...]]:
         """Entities by the model, or by the patterns."""
