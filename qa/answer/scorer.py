@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..retrieve.trees import TreeEnsemble
+from ..retrieve.trees import TreeEnsemble, model_file
 from .features import FEATURES
 from .spans import SPAN_FEATURES
 
@@ -36,10 +36,8 @@ class SentenceScorer:
 
 def load_scorer(setting: str) -> SentenceScorer | None:
     """The scorer a setting names: 'default' (the bundled model, if present), 'off', or a path."""
-    if setting in ("off", "none", ""):
-        return None
-    path = DEFAULT_MODEL if setting == "default" else Path(setting)
-    if setting == "default" and not path.exists():
+    path = model_file(setting, DEFAULT_MODEL)
+    if path is None:
         return None
     data = json.loads(path.read_text(encoding="utf-8"))
     names = tuple(data["features"])

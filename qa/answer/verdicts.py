@@ -12,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..retrieve.trees import TreeEnsemble
+from ..retrieve.trees import TreeEnsemble, model_file
 from ..vocabulary import critical
 from .claims import Evidence
 
@@ -72,10 +72,8 @@ class VerdictModel:
 
 def load_verdicts(setting: str) -> VerdictModel | None:
     """The model a setting names: 'default' (bundled, if present), 'off', or a path."""
-    if setting in ("off", "none", ""):
-        return None
-    path = DEFAULT_MODEL if setting == "default" else Path(setting)
-    if setting == "default" and not path.exists():
+    path = model_file(setting, DEFAULT_MODEL)
+    if path is None:
         return None
     data = json.loads(path.read_text(encoding="utf-8"))
     return VerdictModel(TreeEnsemble.load(path, FEATURES), float(data.get("threshold", 0.5)))

@@ -215,7 +215,6 @@ def train(index_dir: Path, out: Path, gold: Path, seeds_gold: Path, cache: Path 
     """Collect, fit, choose the threshold 2-fold, write the model; returns the dev figures."""
     from index import SEEDS, build_index
     from qa import Assistant, Settings
-    from qa.answer.features import FEATURES
     from qa.answer.scorer import SPANS_FILE
     from qa.answer.spans import SPAN_FEATURES
     from qa.retrieve.trees import export

@@ -27,7 +27,7 @@ import numpy as np
 from index import Passage, tokenize
 
 from .facets import DateRef, Facet
-from .trees import TreeEnsemble
+from .trees import TreeEnsemble, model_file
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+|\n+")
 DEFAULT_MODEL = Path(__file__).resolve().parent / "data" / "ranker.json"
@@ -111,6 +111,5 @@ def _max(scores: np.ndarray) -> float:
 
 def load_ranker(setting: str) -> TreeEnsemble | None:
     """The ranker a setting names: '' or 'default' for the bundled model, 'off' for none, or a path."""
-    if setting.lower() in {"off", "none", "false", "0"}:
-        return None
-    return TreeEnsemble.load(DEFAULT_MODEL if setting.lower() in {"", "default"} else Path(setting), FEATURES)
+    path = model_file(setting, DEFAULT_MODEL)
+    return None if path is None else TreeEnsemble.load(path, FEATURES)

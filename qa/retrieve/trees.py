@@ -56,6 +56,19 @@ class TreeEnsemble:
         return self.baseline + a["value"][trees, node].sum(axis=0)
 
 
+OFF = frozenset({"off", "none", "false", "0"})
+
+
+def model_file(setting: str, default: Path) -> Path | None:
+    """The model file a setting names: '' or 'default' for the bundled one (None if it is not there), 'off'
+    (or none, false, 0) for none, else a path."""
+    if setting.lower() in OFF:
+        return None
+    if setting.lower() in {"", "default"}:
+        return default if default.exists() else None
+    return Path(setting)
+
+
 def _depth(arrays: dict) -> int:
     """The number of levels below the root of the deepest tree."""
     depth = np.zeros(arrays["value"].shape, dtype=np.int64)
