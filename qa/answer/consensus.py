@@ -81,6 +81,6 @@ def _score(key: str, found: list[Sentence], claims: Sequence[Claim], rank: dict,
     words = key.split()
     forms = Counter({form: n for k, c in surface.items() if set(k.split()) <= set(words) for form, n in c.items()})
     longest = max(forms, key=lambda f: (len(f.split()), forms[f])) if forms else key
-    return Consensus(longest, len({id(s) for s in per_claim}) if claims else 0,
+    return Consensus(longest, len(per_claim),
                      len({s.passage.article_id for s in found}),
                      sum(1.0 / rank.get(s.passage.id, 99) for s in found), tuple(per_claim))

@@ -14,6 +14,7 @@ from index import Embedder, Passage
 
 from ..retrieve.query import Query
 from ..retrieve.facets import Facet
+from .answer import REFUSAL
 from .citations import Citation
 from .claims import claim_evidence, is_yes_no, split_claims
 from .compose import compose, compose_claims
@@ -48,6 +49,9 @@ class Reading:
     text: str
     citations: tuple[Citation, ...]
     short_answer: str | None
+
+
+REFUSED = Reading(REFUSAL, (), None)
 
 
 class ExtractiveReader:
@@ -87,7 +91,7 @@ class ExtractiveReader:
     def _verdict(self, question: str, evidence: list) -> Reading:
         """Yes or No from each claim's best evidence; refused when no claim finds any."""
         if max((e.support for e in evidence), default=0.0) < self.policy.min_claim_support:
-            return Reading(*compose("", [], None), None)
+            return REFUSED
         verdict = self.verdicts.judge(question, evidence)
         short = "Yes" if verdict.yes else "No"
         note = "" if verdict.yes or verdict.weakest is None or len(evidence) < 2 else \
@@ -99,7 +103,7 @@ class ExtractiveReader:
         """The entity the claims' evidence agrees on; refused when fewer than two claims mention it."""
         found = agree(query, claims, passages, self.entity_reader)
         if found is None or found.claims < min(2, len(claims)):
-            return Reading(*compose("", [], None), None)
+            return REFUSED
         text, citations = compose_claims(found.name, list(found.sentences))
         return Reading(text, citations, found.name)
 
@@ -114,8 +118,7 @@ class ExtractiveReader:
         else:
             chosen, span_of = self._choose(query, found)
         if not chosen:
-            text, citations = compose(question, [], None)
-            return Reading(text, citations, None)
+            return REFUSED
         short = _short(query, chosen[0], span_of.get(id(chosen[0])))
         text, citations = compose(question, chosen, short)
         return Reading(text, citations, short)

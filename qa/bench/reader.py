@@ -126,12 +126,10 @@ def with_span_chance(data: list[dict], spans) -> None:
 
 
 def fit_spans(pairs: list[tuple[np.ndarray, np.ndarray]]):
-    """A gradient-boosted classifier over span rows, wrapped as the TreeEnsemble the product walks."""
-    from qa.answer.spans import SPAN_FEATURES
-
+    """A gradient-boosted classifier over span rows."""
     x = np.concatenate([r for r, _ in pairs if len(r)])
     y = np.concatenate([lab for r, lab in pairs if len(r)])
-    return fit_xy(x, y), len(SPAN_FEATURES)
+    return fit_xy(x, y)
 
 
 def fit_xy(x: np.ndarray, y: np.ndarray):
@@ -232,14 +230,14 @@ def train(index_dir: Path, out: Path, gold: Path, seeds_gold: Path, cache: Path 
     data = corpus + seeds
     pairs = span_data(data)
     halves = [pairs[0::2], pairs[1::2]]
-    span_models = [_Sklearn(fit_spans(halves[1])[0]), _Sklearn(fit_spans(halves[0])[0])]
+    span_models = [_Sklearn(fit_spans(halves[1])), _Sklearn(fit_spans(halves[0]))]
     for h in (0, 1):
         with_shorts(data[h::2], span_models[h])
         with_span_chance(data[h::2], span_models[h])
     chances = cross_validated(data)
     by_threshold = {t: outcomes(data, chances, t) for t in THRESHOLDS}
     threshold = max(THRESHOLDS, key=lambda t: (score_of(by_threshold[t]), -abs(t - 0.5)))
-    spans = fit_spans(pairs)[0]
+    spans = fit_spans(pairs)
     with_span_chance(data, _Sklearn(spans))
     model = fit(data)
     export(spans, out.with_name(SPANS_FILE), SPAN_FEATURES, {"trained_on": "the evidence sentences of the same data",
