@@ -213,7 +213,15 @@ def _take_header(line: str, fields: dict) -> bool:
     return True
 
 
-def parse_html(raw: str, path: str) -> Article | None:
+def parse_html(raw: str, path: str, url: str | None = None) -> Article | None:
+    """An HTML page: main text, title, author, date and outlet by trafilatura (index/extract.py); a page it
+    finds no text in is read by its markup (parse_markup)."""
+    from .extract import extract_article
+
+    return extract_article(raw, url, path) or parse_markup(raw, path)
+
+
+def parse_markup(raw: str, path: str) -> Article | None:
     """An HTML page: article text from <article>/<main>/<body>, title and date from metadata."""
     from bs4 import BeautifulSoup
 
