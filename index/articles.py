@@ -21,11 +21,12 @@ class Article:
     url: str | None = None
     author: str | None = None
     path: str = ""
+    group: str | None = None  # its syndicated copies' group: the id of the group's first article (index/dedupe.py)
 
     def metadata(self) -> dict:
         """The article's fields other than its text, for storage and display."""
         return {"id": self.id, "title": self.title, "source": self.source, "date": self.date,
-                "url": self.url, "author": self.author, "path": self.path}
+                "url": self.url, "author": self.author, "path": self.path, "group": self.group}
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Passage:
     date: str | None = None
     url: str | None = None
     path: str = ""
+    group: str | None = None
     score: float = 0.0
     signals: dict = field(default_factory=dict, compare=False, hash=False)
 
@@ -54,7 +56,7 @@ class Passage:
         return {"id": self.id, "article_id": self.article_id, "text": self.text,
                 "start": self.start, "end": self.end, "title": self.title,
                 "source": self.source, "date": self.date, "url": self.url,
-                "path": self.path, "score": round(self.score, 6)}
+                "path": self.path, "group": self.group, "score": round(self.score, 6)}
 
 
 def make_article(text: str, *, title: str | None = None, source: str | None = None,

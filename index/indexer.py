@@ -12,6 +12,7 @@ from typing import Callable, Iterable
 
 from .articles import Article, Passage
 from .chunking import passage_spans
+from .dedupe import signature, stored_grouper
 from .embedding import Embedder
 from .readers import Skip, SkipKind, find_files, read_file
 from .settings import IndexSettings
@@ -23,13 +24,15 @@ BATCH_PASSAGES = 256
 
 @dataclass
 class IndexReport:
-    """What a build did: counts of articles added / updated / unchanged / removed, and each skip."""
+    """What a build did: counts of articles added / updated / unchanged / removed, and each skip; `copies`
+    counts the new articles that joined a group of syndicated copies (index/dedupe.py)."""
 
     added: int = 0
     updated: int = 0
     unchanged: int = 0
     removed: int = 0
     passages: int = 0
+    copies: int = 0
     skipped: list[Skip] = field(default_factory=list)
     article_ids: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -37,14 +40,16 @@ class IndexReport:
     def to_dict(self) -> dict:
         """JSON-ready form."""
         return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
-                "removed": self.removed, "passages": self.passages, "seconds": round(self.seconds, 2),
+                "removed": self.removed, "passages": self.passages, "copies": self.copies,
+                "seconds": round(self.seconds, 2),
                 "article_ids": self.article_ids,
                 "skipped": [s.to_dict() for s in self.skipped]}
 
     def summary(self) -> str:
         """A human summary, one line per skip."""
         head = (f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
-                f"removed {self.removed}, skipped {len(self.skipped)} "
+                f"removed {self.removed}, skipped {len(self.skipped)}"
+                f"{f', {self.copies} copies of an indexed story (grouped)' if self.copies else ''} "
                 f"({self.passages} passages embedded, {self.seconds:.1f} s)")
         return "\n".join([head] + [f"  skipped {s.path}{f' ({s.title})' if s.title else ''}: {s.reason}"
                                    for s in self.skipped])
@@ -60,6 +65,7 @@ class _Pending:
     file_hash: str
     file_articles: int
     replaces: bool = False
+    signature: str = ""
 
 
 class Indexer:
@@ -83,6 +89,7 @@ class Indexer:
         for article in stored.values():
             by_path[article.path].append(article)
         pending, replaced = self._read_all(files, by_path, stored, report, labels or {})
+        pending = self._group(pending, set(replaced), report)
         self._commit_all(pending, report, progress)
         for article_id in replaced:
             self.store.remove_article(article_id)
@@ -155,6 +162,20 @@ class Indexer:
                     for n, s in enumerate(spans)]
         return _Pending(article, passages, [f"{header}\n{p.text}" for p in passages], file_hash, file_articles)
 
+    def _group(self, pending: list[_Pending], replaced: set[str], report: IndexReport) -> list[_Pending]:
+        """Give each new article its group: that of its nearest indexed or earlier copy, else its own id."""
+        if not pending:
+            return pending
+        grouper = stored_grouper(self.store, exclude=replaced)
+        grouped = []
+        for item in pending:
+            encoded = signature(item.article.text)
+            group = grouper.add(item.article.id, encoded)
+            report.copies += group != item.article.id
+            grouped.append(replace(item, article=replace(item.article, group=group), signature=encoded,
+                                   passages=[replace(p, group=group) for p in item.passages]))
+        return grouped
+
     def _commit_all(self, pending: list[_Pending], report: IndexReport, progress: bool | Progress) -> None:
         """Embed in batches across articles, then commit each article (the unit of atomicity)."""
         total = sum(len(p.passages) for p in pending)
@@ -168,7 +189,7 @@ class Indexer:
             for item in batch:
                 n = len(item.passages)
                 self.store.put_article(item.article, item.passages, vectors[offset:offset + n],
-                                       item.file_hash, item.file_articles)
+                                       item.file_hash, item.file_articles, item.signature)
                 offset += n
                 report.updated += item.replaces
                 report.added += not item.replaces

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
 
 from .articles import Article, make_article
 from .errors import FileTooLarge, UnsupportedFile
+from .extract import MIN_PROSE_WORDS, extract_article, prose_words, site_name
 
 TEXT_TYPES = {".txt", ".md", ".markdown"}
 HTML_TYPES = {".html", ".htm"}
@@ -214,11 +215,15 @@ def _take_header(line: str, fields: dict) -> bool:
 
 
 def parse_html(raw: str, path: str, url: str | None = None) -> Article | None:
-    """An HTML page: main text, title, author, date and outlet by trafilatura (index/extract.py); a page it
-    finds no text in is read by its markup (parse_markup)."""
-    from .extract import extract_article
-
-    return extract_article(raw, url, path) or parse_markup(raw, path)
+    """An HTML page: main text, title, author, date and outlet by trafilatura (index/extract.py); a page
+    where it finds no running text is read by its markup (parse_markup) if that finds any."""
+    found = extract_article(raw, url, path)
+    if found is not None and prose_words(found.text) >= MIN_PROSE_WORDS:
+        return found
+    markup = parse_markup(raw, path)
+    if markup is None:
+        return found
+    return replace(markup, url=url or markup.url, source=markup.source or site_name(url))
 
 
 def parse_markup(raw: str, path: str) -> Article | None:

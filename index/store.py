@@ -39,6 +39,7 @@ class StoredArticle:
     file_hash: str
     file_articles: int
     passages: int
+    group: str | None = None
 
     def to_dict(self) -> dict:
         """JSON-ready form."""
@@ -173,8 +174,9 @@ class Store:
     # --- writing -----------------------------------------------------------------------------
 
     def put_article(self, article: Article, passages: Sequence[Passage], vectors: np.ndarray,
-                    file_hash: str, file_articles: int = 1) -> None:
-        """Write an article: stale passages out, passages in, then the article record (the commit)."""
+                    file_hash: str, file_articles: int = 1, signature: str = "") -> None:
+        """Write an article: stale passages out, passages in, then the article record (the commit), with the
+        MinHash signature its copies are found by (index/dedupe.py)."""
         with self._lock:
             self._delete_passages(article.id)
             for i in range(0, len(passages), PAGE):
@@ -185,7 +187,7 @@ class Store:
             mean = vectors.mean(axis=0) if len(vectors) else np.ones(vectors.shape[1], dtype=np.float32)
             mean = mean / (np.linalg.norm(mean) or 1.0)
             meta = _clean({**article.metadata(), "file_hash": file_hash, "file_articles": file_articles,
-                           "passages": len(passages)})
+                           "passages": len(passages), "minhash": signature})
             meta.pop("id")
             self.articles_col.upsert(ids=[article.id], documents=[article.text],
                                      embeddings=[mean.tolist()], metadatas=[meta])
@@ -196,6 +198,21 @@ class Store:
         with self._lock:
             self.articles_col.update(ids=[article_id], metadatas=[{"file_hash": file_hash,
                                                                   "file_articles": file_articles}])
+
+    def group_records(self) -> dict[str, tuple[str | None, str | None, str | None]]:
+        """Every committed article's (group, MinHash signature, date); None where not recorded yet."""
+        return {article_id: (meta.get("group"), meta.get("minhash"), meta.get("date"))
+                for ids, _, metas in self._pages(self.articles_col, ["metadatas"])
+                for article_id, meta in zip(ids, (m or {} for m in metas))}
+
+    def set_group(self, article_id: str, group: str, signature: str) -> None:
+        """Record an article's group and signature, on its record and on each of its passages."""
+        with self._lock:
+            self.articles_col.update(ids=[article_id], metadatas=[{"group": group, "minhash": signature}])
+            ids = self.passages_col.get(where={"article_id": article_id}, include=[])["ids"]
+            if ids:
+                self.passages_col.update(ids=ids, metadatas=[{"group": group}] * len(ids))
+            self._bump()
 
     def remove_article(self, article_id: str) -> bool:
         """Remove an article (record first, so it stops being visible at once); False if absent."""
@@ -250,7 +267,7 @@ class _Guarded:
 def _passage_meta(p: Passage, n: int) -> dict:
     """Chroma metadata for a passage (Chroma stores no None values)."""
     return _clean({"article_id": p.article_id, "n": n, "start": p.start, "end": p.end, "title": p.title,
-                   "source": p.source, "date": p.date, "url": p.url, "path": p.path})
+                   "source": p.source, "date": p.date, "url": p.url, "path": p.path, "group": p.group})
 
 
 def _passage(pid: str, doc: str, meta: dict) -> Passage:
@@ -258,7 +275,7 @@ def _passage(pid: str, doc: str, meta: dict) -> Passage:
     return Passage(id=pid, article_id=meta.get("article_id", ""), text=doc or "",
                    start=int(meta.get("start", 0)), end=int(meta.get("end", 0)),
                    title=meta.get("title", ""), source=meta.get("source"), date=meta.get("date"),
-                   url=meta.get("url"), path=meta.get("path", ""))
+                   url=meta.get("url"), path=meta.get("path", ""), group=meta.get("group"))
 
 
 def _stored_article(article_id: str, meta: dict) -> StoredArticle:
@@ -266,7 +283,8 @@ def _stored_article(article_id: str, meta: dict) -> StoredArticle:
     return StoredArticle(id=article_id, title=meta.get("title", ""), source=meta.get("source"),
                          date=meta.get("date"), url=meta.get("url"), author=meta.get("author"),
                          path=meta.get("path", ""), file_hash=meta.get("file_hash", ""),
-                         file_articles=int(meta.get("file_articles", 1)), passages=int(meta.get("passages", 0)))
+                         file_articles=int(meta.get("file_articles", 1)), passages=int(meta.get("passages", 0)),
+                         group=meta.get("group"))
 
 
 def _clean(meta: dict) -> dict:

@@ -1,5 +1,5 @@
-"""Extraction quality on the saved news pages in tests/data/pages: trafilatura (index/extract.py, what the
-readers use) against the BeautifulSoup markup reader it replaced (index/readers.parse_markup).
+"""Extraction quality on the saved news pages in tests/data/pages: trafilatura (index/readers.parse_html, which
+.html files and fetched pages go through) against the BeautifulSoup markup reader it replaced (parse_markup).
 
 Run `python tests/extraction.py` for the table in docs/ingestion.md: token precision / recall / F1 of each
 page's extracted text against the text written for it, and whether title, date and author are right.
@@ -56,12 +56,10 @@ def score(article, expected: dict) -> Score:
 
 def compare() -> dict[str, dict[str, Score]]:
     """Per page, each extractor's score."""
-    from index.extract import extract_article
-    from index.readers import parse_markup
+    from index.readers import parse_html, parse_markup
 
     expected = json.loads((PAGES / "expected.json").read_text(encoding="utf-8"))
-    extractors = {"trafilatura": lambda html, name: extract_article(html, None, name),
-                  "beautifulsoup": parse_markup}
+    extractors = {"trafilatura": parse_html, "beautifulsoup": parse_markup}
     return {name: {label: score(read(page_html(name), name), want) for label, read in extractors.items()}
             for name, want in expected.items()}
 

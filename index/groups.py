@@ -1,0 +1,58 @@
+"""Groups of syndicated copies as retrieval and display see them: collapse a ranking to one copy per story,
+list a group's other copies, count the groups (index/dedupe.py finds them at ingest)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+from .articles import Passage
+from .store import StoredArticle
+
+
+def group_of(item: Passage | StoredArticle) -> str:
+    """The group of a passage or article (an article indexed before groups existed is a group of its own)."""
+    return item.group or (item.article_id if isinstance(item, Passage) else item.id)
+
+
+def collapse(passages: Sequence[Passage]) -> list[Passage]:
+    """The passages in their order with the copies left out: in each group, only the article that ranks first
+    keeps its passages (the same story from other outlets is dropped, other passages of that article stay)."""
+    owner: dict[str, str] = {}
+    kept = []
+    for p in passages:
+        if owner.setdefault(group_of(p), p.article_id) == p.article_id:
+            kept.append(p)
+    return kept
+
+
+@dataclass(frozen=True)
+class Groups:
+    """The index's articles by group (build it once per snapshot: `Groups.of(snapshot.articles)`)."""
+
+    members: Mapping[str, tuple[StoredArticle, ...]]
+    group: Mapping[str, str]  # article id -> its group
+
+    @classmethod
+    def of(cls, articles: Mapping[str, StoredArticle]) -> "Groups":
+        """Group the articles (each group's members oldest first, undated last, ties by id)."""
+        by_group: dict[str, list[StoredArticle]] = defaultdict(list)
+        for article in articles.values():
+            by_group[group_of(article)].append(article)
+        members = {g: tuple(sorted(m, key=lambda a: (a.date or "9999-99-99", a.id))) for g, m in by_group.items()}
+        return cls(members, {a.id: group_of(a) for a in articles.values()})
+
+    def copies(self, article_id: str) -> list[dict]:
+        """The other articles of that article's group, as `duplicates` entries:
+        [{"article_id", "source", "title", "date", "url"}], oldest first ([] for an article not in the index)."""
+        members = self.members.get(self.group.get(article_id, ""), ())
+        return [{"article_id": a.id, "source": a.source, "title": a.title, "date": a.date, "url": a.url}
+                for a in members if a.id != article_id]
+
+    def stats(self) -> dict:
+        """Counts for the index's stats: groups, groups of two or more copies, articles in those, the largest."""
+        sizes = [len(m) for m in self.members.values()]
+        shared = [n for n in sizes if n > 1]
+        return {"groups": len(sizes), "syndicated_groups": len(shared), "syndicated_articles": sum(shared),
+                "largest_group": max(sizes, default=0)}
