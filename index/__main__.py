@@ -1,4 +1,5 @@
-"""CLI: python -m index build [PATH ...] [--index-dir DIR] [--prune]."""
+"""CLI: python -m index build [PATH|URL ...] [--index-dir DIR] [--prune]; feeds add|list|remove, update, groups
+(index/commands.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 from pathlib import Path
 
 from . import SEEDS, IndexSettings, NewsqaError, SkipKind, build_index
+from .commands import COMMANDS, add_parsers, run
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -15,10 +17,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m index", description="Build or update the newsqa index.")
     sub = parser.add_subparsers(dest="command", required=True)
     build = sub.add_parser("build", help="index files and folders (default: the seeds)")
-    build.add_argument("paths", nargs="*", type=Path, help="files or folders (txt, md, html, json, jsonl)")
+    build.add_argument("paths", nargs="*", help="files or folders (txt, md, html, json, jsonl), article page or "
+                                                "feed URLs")
     build.add_argument("--index-dir", type=Path, help="index folder (env NEWSQA_INDEX_DIR)")
     build.add_argument("--prune", action="store_true", help="remove articles whose files are gone")
     build.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_parsers(sub)
     args = parser.parse_args(argv)
     try:
         settings = IndexSettings.from_env(index_dir=args.index_dir)
@@ -26,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
+        if args.command in COMMANDS:
+            return run(args, settings, progress=_status_lines if args.json else True)
         report = build_index(settings, args.paths or [SEEDS], prune=args.prune,
                              progress=_status_lines if args.json else True)
     except NewsqaError as exc:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .embedding import Embedder, load_embedder
+from .fetch import is_url
 from .indexer import Indexer, IndexReport
 from .keyword import KeywordIndex
 from .settings import IndexSettings
@@ -42,19 +43,34 @@ class Corpus:
         keyword = KeywordIndex(store, keyword_folder(settings), settings.keyword_refresh_seconds)
         return cls(settings, store, embedder, keyword)
 
-    def add(self, paths: Sequence[Path], prune: bool = False, progress=False,
+    def add(self, paths: Sequence[Path | str], prune: bool = False, progress=False,
             labels: dict[Path, str] | None = None) -> IndexReport:
-        """Index files or folders, then bring the keyword index up to date."""
+        """Index files, folders and http(s) URLs given as strings (an article page, or a feed's linked pages:
+        index/web.py), then bring the keyword index up to date."""
+        urls = [p for p in paths if isinstance(p, str) and is_url(p)]
+        files = [Path(p) for p in paths if not (isinstance(p, str) and is_url(p))]
+        gathered = self._fetch(urls, progress)
         report = Indexer(self.settings, self.store, self.embedder).build(
-            [Path(p) for p in paths], prune=prune, progress=progress, labels=labels)
+            files + gathered.files, prune=prune, progress=progress, labels=labels)
+        report.skipped = gathered.skipped + gathered.relabel(report.skipped)
         _announce(progress, "refreshing the keyword index")
         self.keyword.refresh(force=True)
         return report
 
+    def _fetch(self, urls: list[str], progress) -> "Gathered":
+        """Fetch URLs into article files under the index folder."""
+        from .web import Gathered, Web
 
-def build_index(settings: IndexSettings, paths: Sequence[Path], prune: bool = False, progress=False,
+        if not urls:
+            return Gathered()
+        _announce(progress, f"fetching {len(urls)} URL{'s' if len(urls) > 1 else ''}")
+        with Web(self.settings) as web:
+            return web.gather(urls)
+
+
+def build_index(settings: IndexSettings, paths: Sequence[Path | str], prune: bool = False, progress=False,
                 embedder: Embedder | None = None) -> IndexReport:
-    """Open or create the index and add the paths to it (the CLI's `build`, the app's seeding)."""
+    """Open or create the index and add the paths and URLs to it (the CLI's `build`, the app's seeding)."""
     return Corpus.open(settings, create=True, embedder=embedder, progress=progress).add(
         paths, prune=prune, progress=progress)
 

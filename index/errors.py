@@ -27,3 +27,11 @@ class IndexUnavailable(NewsqaError):
 
 class ArticleNotFound(NewsqaError):
     """No article with that id is in the index."""
+
+
+class FeedNotFound(NewsqaError):
+    """No feed with that id or URL is remembered in the index."""
+
+
+class UnsupportedUrl(NewsqaError):
+    """Something given as a URL that the product does not fetch (not http or https)."""

@@ -27,6 +27,12 @@ def collapse(passages: Sequence[Passage]) -> list[Passage]:
     return kept
 
 
+def duplicate(article: StoredArticle) -> dict:
+    """An article as an entry of a citation's `duplicates`: {"article_id", "source", "title", "date", "url"}."""
+    return {"article_id": article.id, "source": article.source, "title": article.title, "date": article.date,
+            "url": article.url}
+
+
 @dataclass(frozen=True)
 class Groups:
     """The index's articles by group (build it once per snapshot: `Groups.of(snapshot.articles)`)."""
@@ -47,8 +53,7 @@ class Groups:
         """The other articles of that article's group, as `duplicates` entries:
         [{"article_id", "source", "title", "date", "url"}], oldest first ([] for an article not in the index)."""
         members = self.members.get(self.group.get(article_id, ""), ())
-        return [{"article_id": a.id, "source": a.source, "title": a.title, "date": a.date, "url": a.url}
-                for a in members if a.id != article_id]
+        return [duplicate(a) for a in members if a.id != article_id]
 
     def stats(self) -> dict:
         """Counts for the index's stats: groups, groups of two or more copies, articles in those, the largest."""

@@ -47,9 +47,11 @@ class IndexReport:
 
     def summary(self) -> str:
         """A human summary, one line per skip."""
+        copies = f", {self.copies} {'copy' if self.copies == 1 else 'copies'} of a story already indexed (grouped)" \
+            if self.copies else ""
         head = (f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
                 f"removed {self.removed}, skipped {len(self.skipped)}"
-                f"{f', {self.copies} copies of an indexed story (grouped)' if self.copies else ''} "
+                f"{copies} "
                 f"({self.passages} passages embedded, {self.seconds:.1f} s)")
         return "\n".join([head] + [f"  skipped {s.path}{f' ({s.title})' if s.title else ''}: {s.reason}"
                                    for s in self.skipped])

@@ -41,6 +41,13 @@ class SkipKind(str, Enum):
     TOO_LARGE = "too_large"
     UNREADABLE = "unreadable"
     DUPLICATE = "duplicate"
+    # a URL (index/fetch.py, index/web.py)
+    REFUSED = "refused"  # not http(s), or a loopback/private address (NEWSQA_ALLOW_LOCAL_URLS)
+    UNREACHABLE = "unreachable"  # the host does not resolve or does not answer
+    TIMEOUT = "timeout"
+    HTTP_ERROR = "http_error"  # 404, 500, ...
+    REDIRECTS = "redirects"  # a redirect loop, or too many redirects
+    NOT_ARTICLE = "not_article"  # a page without an article's running text (a section front, an error page)
 
 
 @dataclass(frozen=True)

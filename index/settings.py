@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Mapping
 
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+USER_AGENT = "newsqa/0.1 (question answering over the news feeds and pages its user adds; honours ETag and Last-Modified)"
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,14 @@ class IndexSettings:
     chroma_headers: str = ""
     keyword_refresh_seconds: float = 2.0
     max_upload_mb: float = 20.0
+    fetch_timeout: float = 15.0  # seconds: read timeout, and the most one response may take
+    fetch_connect_timeout: float = 5.0
+    fetch_max_mb: float = 5.0
+    fetch_max_redirects: int = 5
+    fetch_workers: int = 4
+    user_agent: str = USER_AGENT
+    allow_local_urls: bool = False
+    feed_minutes: float = 0.0  # 0: feeds are updated only when asked
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides):
@@ -51,6 +60,11 @@ class IndexSettings:
     def max_upload_bytes(self) -> int:
         """The upload size limit in bytes."""
         return round(self.max_upload_mb * 1024 * 1024)
+
+    @property
+    def fetch_max_bytes(self) -> int:
+        """The largest page or feed fetched, in bytes."""
+        return round(self.fetch_max_mb * 1024 * 1024)
 
 
 
