@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Iterator, Protocol, Sequence
 
 from .errors import FeedNotFound, IndexUnavailable, UnsupportedUrl
-from .fetch import FetchError, is_url
+from .fetch import FetchError, is_http_url
 from .indexer import IndexReport
 from .settings import IndexSettings
 from .web import Gathered, Web
@@ -122,7 +122,7 @@ class Feeds:
     def add(self, url: str) -> Feed:
         """Remember a feed (adding one already there returns it); UnsupportedUrl for what is not an http(s) URL."""
         url = url.strip()
-        if not is_url(url):
+        if not is_http_url(url):
             raise UnsupportedUrl(f"{url!r} is not an http(s) URL")
         with self._edit() as state:
             record = state["feeds"].setdefault(feed_id(url), {"id": feed_id(url), "url": url, "added": _now(),

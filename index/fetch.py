@@ -66,8 +66,14 @@ class Page:
 
 
 def is_url(value: str) -> bool:
-    """True for something given as an http(s) URL rather than a path."""
-    return bool(re.match(r"(?i)https?://", str(value)))
+    """True for something given as a URL (`scheme://...`) rather than a path; check_url says if it is fetched."""
+    return bool(re.match(r"(?i)[a-z][a-z0-9+.-]*://", str(value)))
+
+
+def is_http_url(value: str) -> bool:
+    """True for an http or https URL with a host."""
+    parts = urlsplit(str(value).strip())
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
 def check_url(url: str, allow_local: bool) -> None:

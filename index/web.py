@@ -17,8 +17,8 @@ from urllib.parse import urljoin
 
 from .articles import Article
 from .extract import not_an_article
-from .fetch import FEED_TYPES, Fetcher, FetchError, Page, is_url
-from .readers import Skip, SkipKind, parse_html
+from .fetch import FEED_TYPES, Fetcher, FetchError, Page, is_http_url
+from .readers import Skip, SkipKind, normalize_date, parse_html
 from .settings import IndexSettings
 
 PAGES_FOLDER = "pages"
@@ -94,10 +94,11 @@ def _entry(raw, base: str) -> tuple[Entry | None, Skip | None]:
     if not link:
         return None, Skip("", "feed entry has no link", SkipKind.UNREADABLE, title)
     link = urljoin(base, link)
-    if not is_url(link):
+    if not is_http_url(link):
         return None, Skip("", f"feed entry links to {link[:80]!r}, not an http(s) URL", SkipKind.REFUSED, title)
-    when = raw.get("published_parsed") or raw.get("updated_parsed")
-    date = time.strftime("%Y-%m-%d", when) if when else None
+    written = raw.get("published") or raw.get("updated")
+    when = raw.get("published_parsed") or raw.get("updated_parsed")  # in UTC: only when the text has no date
+    date = normalize_date(written) or (time.strftime("%Y-%m-%d", when) if when else None)
     return Entry(key=(raw.get("id") or link).strip(), link=link, title=title, date=date,
                  author=_text(raw.get("author")), stamp=raw.get("updated") or raw.get("published") or ""), None
 
