@@ -60,12 +60,11 @@ def run(args, settings: IndexSettings, progress) -> int:
 
 def _groups(args, settings: IndexSettings) -> int:
     """List the groups of copies (after deriving them again, with --rebuild)."""
-    from .keyword import build_snapshot
     from .store import Store
 
     store = Store.open(settings)
     changed = regroup(store) if args.rebuild else None
-    groups = Groups.of(build_snapshot(store).articles)
+    groups = Groups.of(store.articles())
     shared = [[duplicate(a) for a in m] for m in groups.members.values() if len(m) > 1]
     lines = [f"{len(shared)} groups of copies; {groups.stats()['groups']} stories in all"
              + (f"; {changed} articles changed group" if changed is not None else "")]

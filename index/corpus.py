@@ -45,8 +45,8 @@ class Corpus:
 
     def add(self, paths: Sequence[Path | str], prune: bool = False, progress=False,
             labels: dict[Path, str] | None = None) -> IndexReport:
-        """Index files, folders and http(s) URLs given as strings (an article page, or a feed's linked pages:
-        index/web.py), then bring the keyword index up to date."""
+        """Index files, folders and URLs given as strings (an article page, or a feed's linked pages, fetched by
+        index/web.py; only http and https are fetched), then bring the keyword index up to date."""
         urls = [p for p in paths if isinstance(p, str) and is_url(p)]
         files = [Path(p) for p in paths if not (isinstance(p, str) and is_url(p))]
         gathered = self._fetch(urls, progress)
