@@ -9,8 +9,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from index import (ArticleNotFound, Corpus, DuplicateArticle, IndexReport, Passage, SkipKind, StoredArticle,
-                   UnreadableFile, UnsupportedFile, check_upload, safe_filename)
+from index import (ArticleNotFound, Corpus, DuplicateArticle, Groups, IndexReport, Passage, SkipKind,
+                   StoredArticle, UnreadableFile, UnsupportedFile, check_upload, is_url, safe_filename)
 
 from .answer import Answer, AnswerPolicy, ExtractiveReader
 from .answer.conversation import rewrite
@@ -35,6 +35,7 @@ class Assistant:
                                         verdicts=load_verdicts(settings.verdicts))
         self._synthesizer = synthesizer
         self._write_lock = threading.Lock()
+        self._groups_cache: tuple | None = None
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, settings: Settings | None = None,
@@ -93,8 +94,10 @@ class Assistant:
         t1 = time.perf_counter()
         reading = self._reader.read(rewritten, query, vector, passages, self._retriever.idf(), facets)
         timings = {"retrieval": t1 - t0, "answer": time.perf_counter() - t1}
+        groups = self._groups()
+        citations = tuple(replace(c, duplicates=tuple(groups.copies(c.article_id))) for c in reading.citations)
         return Answer(question=question, text=reading.text, refused=not reading.citations,
-                      citations=reading.citations, short_answer=reading.short_answer,
+                      citations=citations, short_answer=reading.short_answer,
                       rewritten_question=rewritten if rewritten != question else None,
                       timings=timings), passages
 
@@ -128,9 +131,11 @@ class Assistant:
 
     def add_files(self, paths: Sequence[str | Path], prune: bool = False, progress=False,
                   labels: dict[Path, str] | None = None) -> IndexReport:
-        """Index files or folders; asks keep being served while this runs."""
+        """Index files, folders or URLs (an article page or a feed, given as strings); asks keep being served
+        while this runs."""
         with self._write_lock:
-            return self._corpus.add([Path(p) for p in paths], prune=prune, progress=progress, labels=labels)
+            return self._corpus.add([p if isinstance(p, str) and is_url(p) else Path(p) for p in paths],
+                                    prune=prune, progress=progress, labels=labels)
 
     def add_upload(self, filename: str, data: bytes, progress=False) -> IndexReport:
         """Save an uploaded file under the index folder and index it; bad files raise UnsupportedFile."""
@@ -174,8 +179,16 @@ class Assistant:
             raise ArticleNotFound(f"No article with id {article_id!r}")
         return text
 
+    def _groups(self) -> Groups:
+        """The syndicated copies of the current snapshot's articles (grouped once per snapshot)."""
+        snapshot = self._corpus.keyword.current()
+        cached = self._groups_cache
+        if cached is None or cached[0] is not snapshot:
+            cached = self._groups_cache = (snapshot, Groups.of(snapshot.articles))
+        return cached[1]
+
     def stats(self) -> dict:
-        """Corpus facts: articles, passages, date range, outlets."""
+        """Corpus facts: articles, passages, date range, outlets, groups of syndicated copies."""
         snapshot = self._corpus.keyword.current()
         dates = sorted(a.date for a in snapshot.articles.values() if a.date)
         outlets = sorted({a.source for a in snapshot.articles.values() if a.source})
@@ -183,7 +196,7 @@ class Assistant:
                 "undated_articles": sum(1 for a in snapshot.articles.values() if not a.date),
                 "date_range": [dates[0], dates[-1]] if dates else None, "outlets": outlets,
                 "embed_model": self.settings.embed_model, "llm": self.settings.llm or None,
-                "server_mode": self.settings.server_mode}
+                "server_mode": self.settings.server_mode, **self._groups().stats()}
 
     def refresh(self) -> None:
         """See what other instances wrote to a shared store now, not at the next refresh interval."""

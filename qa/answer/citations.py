@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from index import Passage
 
@@ -24,6 +24,8 @@ class Citation:
     passage_id: str
     passage_text: str
     passage_start: int
+    duplicates: tuple[dict, ...] = field(default=(), compare=False)
+    """The same story from other outlets (syndicated copies): {"article_id", "source", "title", "date", "url"}."""
 
     def to_dict(self) -> dict:
         """The contract's citation object, plus the passage for display."""
@@ -31,7 +33,8 @@ class Citation:
                 "date": self.date, "path": self.path, "url": self.url, "quote": self.quote,
                 "start": self.start, "end": self.end, "passage_id": self.passage_id,
                 "passage_text": self.passage_text, "passage_start": self.passage_start,
-                "passage_end": self.passage_start + len(self.passage_text)}
+                "passage_end": self.passage_start + len(self.passage_text),
+                "duplicates": [dict(d) for d in self.duplicates]}
 
 
 def cite(n: int, passage: Passage, start: int, end: int) -> Citation:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index import Corpus, Embedder, KeywordIndex, Passage, Snapshot, Store, tokenize
+from index import Corpus, Embedder, KeywordIndex, Passage, Snapshot, Store, collapse, tokenize
 
 from .facets import Facet, find_facets, named_dates, outlet_aliases
 from .fusion import interleave, reciprocal_rank_fusion
@@ -87,7 +87,7 @@ class Retriever:
         found, evidence = self.candidates(question, depth, vector)
         if self.ranker is not None and found:
             found = self._rank(found, evidence)
-        return found[:k]
+        return collapse(found)[:k]
 
     def candidates(self, question: str, n: int, vector: np.ndarray | None = None) -> tuple[list[Passage], Evidence]:
         """The hybrid ranking's first n passages (lanes interleaved ahead of the fused ranking), and the

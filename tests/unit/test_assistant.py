@@ -89,3 +89,22 @@ def test_stats_count_the_corpus(fake_seeds):
     stats = fake_seeds.stats()
     assert (stats["articles"], stats["undated_articles"], stats["date_range"]) == (2, 1, ["2022-12-18", "2022-12-18"])
     assert stats["passages"] == len({p.id for q in ("Iraq", "Kirkuk", "Mosul") for p in fake_seeds.search(q, k=100)})
+
+
+def test_syndicated_copies_fill_one_slot_and_are_listed_on_the_citation(tmp_path):
+    from pathlib import Path
+
+    copies = Path(__file__).resolve().parent.parent / "data" / "copies"
+    wire = {"Coastal Wire", "Valley Bulletin", "Daily Courier"}
+    assistant = fake_assistant(tmp_path, [copies])
+    question = "How many homes and businesses did Storm Helena leave without power?"
+    found = assistant.search(question, k=8)
+    assert len({p.source for p in found} & wire) == 1
+    answer = assistant.ask(question)
+    cited = [c for c in answer.citations if c.source in wire]
+    assert cited and "180,000" in answer.short_answer
+    assert {d["source"] for d in cited[0].duplicates} == wire - {cited[0].source}
+    n = answer.citations.index(cited[0])
+    assert answer.to_dict()["citations"][n]["duplicates"] == [dict(d) for d in cited[0].duplicates]
+    stats = assistant.stats()
+    assert (stats["syndicated_groups"], stats["syndicated_articles"]) == (2, 5)
