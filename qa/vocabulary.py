@@ -57,12 +57,16 @@ _PLACES = r"city|country|state|town|village|venue|stadium|arena|region|province|
 _RELATIVES = r"son|daughter|wife|husband|father|mother|brother|sister|partner|girlfriend|boyfriend|spouse|child"
 _MEASURES = (r"score|revenue|revenues|users|worth|spend|spent|cost|costs|price|fine|salary|stake|percentage|share|"
              r"rate|population|attendance|capacity|deficit|profit|profits|sales|valuation|budget|margin|turnover|"
-             r"tally|total|amount|sum|figure|age|fee|fees|wage|payout|loss|losses|growth|inflation|odds|range")
+             r"tally|total|amount|sum|figure|age|fee|fees|wage|payout|loss|losses|growth|inflation|odds|range|number|"
+             r"count|toll")
 _BETWEEN = r"(?:[\w.'’\-/]+ ){0,3}"
 ASKS = (("NUMBER", re.compile(rf"\bhow (many|much|long|far|old|big|large|tall|fast|high)\b|"
                               rf"\b(what|which)( was| is| were| are)? (the )?{_BETWEEN}({_MEASURES})\b|"
                               rf"\b(by )?what (margin|factor)\b|^\s*{_BETWEEN}({_MEASURES})\b", re.I)),
-        ("DATE", re.compile(r"\bwhen\b|\b(what|which) (year|date|day|month|time|week|season|decade)\b|"
+        # "when" asks for a date where it opens the question or a clause ("..., when did"), or ends it; inside
+        # a clause it is a conjunction ("who was wounded when gunmen hit the checkpoint").
+        ("DATE", re.compile(r"^\W*when\b|[,;:]\s*(and )?when\b|\bwhen\W*$|\b(since|until) when\b|"
+                            r"\b(what|which) (year|date|day|month|time|week|season|decade)\b|"
                             r"\bon what (day|date)\b", re.I)),
         ("PLACE", re.compile(rf"^\s*where\b|\bwhere\b|\b(in|at|to|from) (which|what) ({_PLACES})\b|"
                              rf"\b(which|what)('s| is| was)? (the )?{_BETWEEN}({_PLACES}|training ground|headquarters|hq)\b",

@@ -20,3 +20,11 @@ def test_answer_types_and_names_of_questions():
                                      "What happened?")] == ["NUMBER", "DATE", "PERSON", "PLACE", "OTHER"]
     assert names_in("Who is the Iraqi Prime Minister?") == ["Iraqi Prime Minister"]
     assert analyse("How many US troops remain in Kirkuk?").names == ("US", "Kirkuk")
+
+
+def test_when_inside_a_clause_is_a_conjunction_not_a_date_question():
+    questions = ("number of soldiers wounded when gunmen hit the checkpoint outside mosul",
+                 "who was in charge when the attack happened", "what did the PM say when the attack happened",
+                 "The attack happened when?", "In the attack, when did police arrive?", "Since when has ISIS been active?",
+                 "when did the caliphate fall")
+    assert [answer_type(q) for q in questions] == ["NUMBER", "PERSON", "OTHER", "DATE", "DATE", "DATE", "DATE"]
