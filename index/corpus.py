@@ -43,11 +43,19 @@ class Corpus:
         return cls(settings, store, embedder, keyword)
 
     def add(self, paths: Sequence[Path], prune: bool = False, progress=False,
-            labels: dict[Path, str] | None = None) -> IndexReport:
-        """Index files or folders, then bring the keyword index up to date."""
+            names: dict[Path, str] | None = None) -> IndexReport:
+        """Index files or folders (names: how given files are shown), then bring the keyword index up to date."""
         report = Indexer(self.settings, self.store, self.embedder).build(
-            [Path(p) for p in paths], prune=prune, progress=progress, labels=labels)
+            [Path(p) for p in paths], prune=prune, progress=progress, names=names)
         _announce(progress, "refreshing the keyword index")
+        self.keyword.refresh(force=True)
+        return report
+
+
+    def add_recovered(self, recovered: Sequence, progress=False) -> IndexReport:
+        """Index articles recovered from an index database (rebuild.Recovered), then refresh the keyword index."""
+        report = Indexer(self.settings, self.store, self.embedder).add_articles(
+            [(r.article, r.file_hash, r.file_articles) for r in recovered], progress=progress)
         self.keyword.refresh(force=True)
         return report
 
