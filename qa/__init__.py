@@ -5,11 +5,11 @@ from index import (ArticleNotFound, DuplicateArticle, FileTooLarge, IndexDamaged
 
 from .answer import Answer, AnswerPolicy, Citation
 from .assistant import Assistant
-from .errors import GeneratorError, InvalidHistory, InvalidQuestion, JobNotFound
+from .errors import GeneratorError, InvalidHistory, InvalidQuestion, JobNotFound, UploadQueueFull
 from .events import Event, final_answer
 from .settings import Settings
 
 __all__ = ["Answer", "AnswerPolicy", "ArticleNotFound", "Assistant", "Citation", "DuplicateArticle", "Event",
            "FileTooLarge", "GeneratorError", "IndexDamaged", "IndexUnavailable", "InvalidHistory", "InvalidQuestion",
            "JobNotFound", "NewsqaError", "Passage", "Settings", "StorageFull", "UnreadableFile", "UnsupportedFile",
-           "final_answer"]
+           "UploadQueueFull", "final_answer"]

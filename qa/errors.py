@@ -21,3 +21,7 @@ class ReaderUnavailable(NewsqaError):
 
 class JobNotFound(NewsqaError):
     """No upload job with that id (jobs live in the server's memory: a restart forgets them)."""
+
+
+class UploadQueueFull(NewsqaError):
+    """Too many uploads are waiting to be indexed; the client should try again later."""

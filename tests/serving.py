@@ -9,7 +9,9 @@ from typing import Iterator
 
 from qa.bench.services import app_env, app_server, free_port
 
-__all__ = ["api_client", "app_env", "free_port", "running_server"]
+__all__ = ["LOCAL", "api_client", "app_env", "free_port", "running_server"]
+LOCAL = "http://127.0.0.1:7860"
+"""The base URL in-process clients use: a Host header the server accepts (the Guard refuses unknown hosts)."""
 
 
 @contextmanager
@@ -19,10 +21,10 @@ def running_server(index_dir: Path, log: Path, **extra: str) -> Iterator[str]:
         yield url
 
 
-def api_client(source, settings):
-    """A TestClient over the REST app, in this process."""
+def api_client(source, settings, **options):
+    """A TestClient over the REST app, in this process, as if on 127.0.0.1."""
     from fastapi.testclient import TestClient
 
     from qa.serve.api import create_api
 
-    return TestClient(create_api(source, settings))
+    return TestClient(create_api(source, settings), base_url=LOCAL, **options)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, SEEDS
+from serving import LOCAL
 
 pytestmark = pytest.mark.slow
 
@@ -390,7 +391,7 @@ def rest(uploader):
 
     from qa.serve.api import create_api
 
-    return TestClient(create_api(lambda: uploader, uploader.settings))
+    return TestClient(create_api(lambda: uploader, uploader.settings), base_url=LOCAL)
 
 
 @pytest.mark.parametrize("body, status, check", [
@@ -452,11 +453,11 @@ def test_hostile_article_is_stored_verbatim_and_escaped_in_the_ui(rest, uploader
     question = "How many stalls did traders in Kirkuk count at the market?"
     answer = rest.post("/api/ask", json={"question": question}).json()
     assert article["id"] in {c["article_id"] for c in answer["citations"]} and "23 stalls" in answer["answer"]
-    *_, (messages, _) = list(Handlers(lambda: uploader).chat(question, []))
+    *_, (messages, _) = list(Handlers(lambda: uploader, uploader.settings).chat(question, []))
     shown = messages[-1]["content"]
     assert "23 stalls" in shown and "&lt;script&gt;alert(&#x27;t&#x27;)&lt;/script&gt;" in shown
     assert not re.search(r"<(script|img|svg)\b", shown, re.I)
     hostile_file = tmp_path / "<img src=x onerror=alert(4)>.txt"
     hostile_file.write_bytes(HOSTILE.replace(b"23", b"24"))
-    result = Handlers(lambda: uploader).upload([str(hostile_file)], progress=lambda *a, **k: None)[0]
+    result = Handlers(lambda: uploader, uploader.settings).upload([str(hostile_file)], progress=lambda *a, **k: None)[0]
     assert "<img" not in result and "&lt;img src=x onerror=alert(4)&gt;.txt" in result
