@@ -38,8 +38,8 @@ def check_history(history: object, max_turns: int, max_chars: int) -> None:
 
 
 def _chars(turn: object) -> int:
-    """The characters of text in one turn: a string, the strings of a pair, or a message's string values."""
+    """The characters of text in one turn: a string, the strings of a pair, or a message's content."""
     if isinstance(turn, str):
         return len(turn)
-    parts = turn.values() if isinstance(turn, dict) else turn if isinstance(turn, (list, tuple)) else ()
+    parts = [turn.get("content")] if isinstance(turn, dict) else turn if isinstance(turn, (list, tuple)) else ()
     return sum(len(part) for part in parts if isinstance(part, str))

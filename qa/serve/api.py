@@ -53,9 +53,9 @@ def create_api(source: Source, settings: Settings) -> FastAPI:
     checks each request before its body is read."""
     app = FastAPI(title="newsqa", version="0.1.0", docs_url="/docs", redoc_url=None,
                   description="Ask questions about the indexed news articles; every answer cites its sources.")
-    app.include_router(_open_routes(source))
-    app.include_router(_routes(source, settings, Jobs(source)))
-    app.include_router(_unmatched(app))
+    routers = [_open_routes(source), _routes(source, settings, Jobs(source))]
+    for router in routers + [_unmatched(routers)]:
+        app.include_router(router)
     app.add_exception_handler(NewsqaError, _domain_error(settings))
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
@@ -163,7 +163,7 @@ def _articles_of(source: Source, job: Job) -> list[dict]:
     return [a.to_dict() for a in source().articles() if a.id in added]
 
 
-def _unmatched(app: FastAPI) -> APIRouter:
+def _unmatched(routers: list[APIRouter]) -> APIRouter:
     """A last /api route: 405 (with Allow) for a path served with other methods, else 404, as JSON; without
     it, the UI mounted at / would answer its own 404 page."""
     router = APIRouter()
@@ -172,8 +172,8 @@ def _unmatched(app: FastAPI) -> APIRouter:
     def unmatched(request: Request) -> None:
         """Raise 405 or 404 for an /api request no route took."""
         path = request.url.path
-        allowed = sorted({m for r in app.routes if isinstance(r, APIRoute) and r.name != "unmatched"
-                          and r.path_regex.match(path) for m in r.methods})
+        allowed = sorted({m for router in routers for r in router.routes
+                          if isinstance(r, APIRoute) and r.path_regex.match(path) for m in r.methods})
         if allowed:
             raise HTTPException(405, f"{request.method} is not allowed on {path}; use {', '.join(allowed)}",
                                 headers={"Allow": ", ".join(allowed)})
