@@ -30,7 +30,7 @@ class Settings(IndexSettings):
     max_question_chars: int = 2000
     max_history_turns: int = 40
     max_history_chars: int = 50000
-    max_body_kb: int = 1024
+    max_body_kb: int = 4096
     upload_wait_seconds: float = 20.0
     llm: str = ""
     llm_url: str = ""

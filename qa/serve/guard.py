@@ -258,9 +258,11 @@ class _Body:
 
 
 async def _respond(send: Send, refusal: Refusal) -> None:
-    """Send a refusal as the one error shape, {"error": message}."""
+    """Send a refusal as the one error shape, {"error": message}, and close the connection (the client's unread
+    body is not wanted: the server stops receiving it)."""
     body = json.dumps({"error": refusal.message}).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+               (b"connection", b"close")]
     headers += [(k.encode(), v.encode()) for k, v in refusal.headers]
     await send({"type": "http.response.start", "status": refusal.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

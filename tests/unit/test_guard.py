@@ -103,7 +103,7 @@ def test_wrong_credentials_are_slowed_down(fresh):
     client = api_client(lambda: fresh, replace(fresh.settings, api_token=TOKEN))
     statuses = [client.get("/api/stats", headers={"Authorization": f"Bearer guess{i}"}).status_code
                 for i in range(40)]
-    assert statuses[:5] == [401] * 5 and set(statuses[5:]) == {429}
+    assert statuses[:5] == [401] * 5 and statuses.count(401) <= 7, "after five, each try waits 1 s, 2 s, 4 s..."
     locked = client.get("/api/stats", headers=BEARER)
     assert locked.status_code == 429 and int(locked.headers["retry-after"]) >= 1
     assert client.get("/api/health").status_code == 200, "the open health check is not locked"
