@@ -83,7 +83,8 @@ class Assistant:
         """Answer as a stream of events; the last is always kind 'answer'."""
         started = time.perf_counter()
         question = self.question(question)
-        check_history(history, self.settings.max_history_turns, self.settings.max_history_chars)
+        check_history(history, self.settings.max_history_turns, self.settings.max_history_chars,
+                      self.settings.max_question_chars)
         rewritten = rewrite(question, history or ())
         if rewritten != question:
             yield Event("rewritten", rewritten)

@@ -1,11 +1,13 @@
 """What a question and its conversation may be before they reach retrieval: terminal escapes taken out of the
-question, the history bounded in turns and characters (a follow-up is rewritten from it, so its size is work)."""
+question, the history bounded in turns and characters, and each earlier question no longer than a question may be
+(a follow-up is rewritten from the last one, and the rewritten question is what retrieval works on)."""
 
 from __future__ import annotations
 
 import re
 from typing import Iterable
 
+from .answer.conversation import previous_questions
 from .errors import InvalidHistory
 
 ANSI = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"          # CSI: colours, cursor moves (ESC [ ... m)
@@ -20,9 +22,10 @@ def without_escapes(question: object) -> object:
     return ANSI.sub("", question) if isinstance(question, str) else question
 
 
-def check_history(history: object, max_turns: int, max_chars: int) -> None:
-    """Raise InvalidHistory when the conversation is not a list of turns, or has more turns or characters than
-    the limits (NEWSQA_MAX_HISTORY_TURNS, NEWSQA_MAX_HISTORY_CHARS)."""
+def check_history(history: object, max_turns: int, max_chars: int, max_question_chars: int) -> None:
+    """Raise InvalidHistory when the conversation is not a list of turns, has more turns or characters than the
+    limits (NEWSQA_MAX_HISTORY_TURNS, NEWSQA_MAX_HISTORY_CHARS), or an earlier question is longer than a question
+    may be (NEWSQA_MAX_QUESTION_CHARS)."""
     if history is None:
         return
     if isinstance(history, (str, bytes, dict)) or not isinstance(history, Iterable):
@@ -35,6 +38,10 @@ def check_history(history: object, max_turns: int, max_chars: int) -> None:
     if chars > max_chars:
         raise InvalidHistory(f"The conversation history is {chars:,} characters long; the limit is {max_chars:,} "
                              f"(NEWSQA_MAX_HISTORY_CHARS): send only the recent turns.")
+    longest = max((len(q) for q in previous_questions(turns)), default=0)
+    if longest > max_question_chars:
+        raise InvalidHistory(f"The conversation history holds a question of {longest:,} characters; a question may "
+                             f"have {max_question_chars:,} (NEWSQA_MAX_QUESTION_CHARS).")
 
 
 def _chars(turn: object) -> int:

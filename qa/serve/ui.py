@@ -251,11 +251,15 @@ def plain_history(messages: Sequence[dict]) -> list[dict]:
     return turns
 
 
-def recent_questions(turns: Sequence[dict], max_turns: int, max_chars: int) -> list[dict]:
+def recent_questions(turns: Sequence[dict], settings: Settings) -> list[dict]:
     """The user's turns a follow-up is rewritten from, newest kept, within the history limits (the chat's
     answers are long HTML and are not read by the rewrite)."""
+    max_turns, max_chars = settings.max_history_turns, settings.max_history_chars
+    max_question_chars = settings.max_question_chars
     kept, chars = [], 0
     for turn in reversed([t for t in turns if t["role"] == "user"][-max_turns:]):
+        if len(turn["content"]) > max_question_chars:
+            break
         chars += len(turn["content"])
         if chars > max_chars:
             break
@@ -291,8 +295,7 @@ class Handlers:
         """Stream the answer into the chat; the last yield also carries the answer as a JSON string."""
         with user_errors(self.settings):
             assistant = self.source()
-            turns = recent_questions(plain_history(history), self.settings.max_history_turns,
-                                     self.settings.max_history_chars)
+            turns = recent_questions(plain_history(history), self.settings)
             messages = list(history or []) + [{"role": "user", "content": question_html(question or "")},
                                               {"role": "assistant", "content": partial_html("", None)}]
             text, rewritten, quoted, answer = "", None, "", None

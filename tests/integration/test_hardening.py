@@ -166,6 +166,11 @@ def test_history_is_bounded(open_server):
                       timeout=60)
     assert long.status_code == 422 and long.json()["error"].startswith(
         "The conversation history is 70,000 characters long; the limit is 50,000 (NEWSQA_MAX_HISTORY_CHARS)")
+    question = httpx.post(url + "api/ask", json={"question": "And in Mosul?", "history": ["troops " * 5000]},
+                          timeout=60)
+    assert (question.status_code, question.json()) == (422, {"error": "The conversation history holds a question of "
+                                                                      "35,000 characters; a question may have 2,000 "
+                                                                      "(NEWSQA_MAX_QUESTION_CHARS)."})
     assert time.monotonic() - started < 10 and rss_mb(pid) - before < 100
 
 

@@ -148,6 +148,10 @@ def test_history_is_bounded_in_turns_and_characters(fake_seeds):
         fake_seeds.ask("And in Mosul?", history=["How many US troops remain?"] * 41)
     with pytest.raises(InvalidHistory, match="must be a list of turns"):
         fake_seeds.ask("And in Mosul?", history="How many US troops remain?")
+    with pytest.raises(InvalidHistory, match=r"^The conversation history holds a question of 2,001 characters; a "
+                                             r"question may have 2,000 \(NEWSQA_MAX_QUESTION_CHARS\)"):
+        fake_seeds.ask("And in Mosul?", history=[{"role": "user", "content": "y" * 2001},
+                                                 {"role": "assistant", "content": "z" * 40_000}])
     follow = fake_seeds.ask("And in Mosul?", history=["How many US troops remain?"] * 40)
     assert follow.rewritten_question == "How many US troops remain in Mosul?"
 

@@ -163,11 +163,13 @@ def test_markdown_in_names_and_questions_is_shown_as_text(tmp_path):
 
 
 def test_the_chat_sends_only_recent_questions_within_the_history_limits(tmp_path):
+    from qa import Settings
     from qa.serve.ui import recent_questions
 
     turns = [{"role": r, "content": f"{r} {i} " + "x" * 50} for i in range(10) for r in ("user", "assistant")]
-    kept = recent_questions(turns, max_turns=4, max_chars=120)
-    assert kept == [turns[16], turns[18]], "the newest questions that fit, oldest first, no answers"
+    settings = Settings.from_env(env={}, max_history_turns=4, max_history_chars=120)
+    assert recent_questions(turns, settings) == [turns[16], turns[18]], "the newest that fit, oldest first, no answers"
+    assert recent_questions(turns, Settings.from_env(env={}, max_question_chars=10)) == []
 
 
 def test_notes_and_preliminary_quotes_are_shown_escaped():
