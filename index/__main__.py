@@ -1,4 +1,5 @@
-"""CLI: python -m index build [PATH ...] [--index-dir DIR] [--prune] | python -m index rebuild [PATH ...] --index-dir DIR.
+"""CLI: python -m index build [PATH ...] [--index-dir DIR] [--prune]
+     | python -m index rebuild [PATH ...] [--index-dir DIR]
 
 Exit codes: 0 done; 1 an error, or a path that does not exist; 2 a bad setting; 3 indexed, but some files or
 records could not be read (each is listed with its reason).

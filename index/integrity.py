@@ -65,7 +65,8 @@ def read_header(path: Path) -> Header | None:
     raw = path.read_bytes()
     if len(raw) != HEADER.size:
         return None
-    version, _, max_elements, count, size, label_offset, data_offset, max_level, entry, max_m, max_m0, *_ = HEADER.unpack(raw)
+    version, _, max_elements, count, size, label_offset, data_offset, max_level, entry, max_m, max_m0, *_ = \
+        HEADER.unpack(raw)
     if version != 1 or not (0 < data_offset == (max_m0 + 1) * 4 <= label_offset == size - 8) or count > max_elements:
         return None
     return Header(count, max_elements, size, label_offset, data_offset, max_level, entry, max_m, max_m0)

@@ -225,8 +225,9 @@ def too_large_message(size: int | None, limit: int, setting: str) -> str:
     """The one message for a request body over its limit (with its size when declared)."""
     upload = setting == "NEWSQA_MAX_UPLOAD_MB"
     shown = limit - MULTIPART_SLACK if upload else limit
+    what = "The upload" if upload else "The request body"
     size_text = f" is {size / 2**20:.1f} MB," if size is not None else " is"
-    return f"{'The upload' if upload else 'The request body'}{size_text} over the {shown / 2**20:.3g} MB limit ({setting})"
+    return f"{what}{size_text} over the {shown / 2**20:.3g} MB limit ({setting})"
 
 
 class _Body:
