@@ -43,13 +43,11 @@ class Job:
         return self.state in ("done", "failed")
 
     def to_dict(self) -> dict:
-        """JSON-ready form (without the error's HTTP status, which the REST layer adds)."""
+        """JSON-ready form (without the error, which the REST layer words and gives its HTTP status)."""
         data = {"id": self.id, "name": self.name, "state": self.state,
                 "progress": {"passages_done": self.done, "passages_total": self.total}}
         if self.report is not None:
             data["report"] = self.report.to_dict()
-        if self.error is not None:
-            data["error"] = str(self.error)
         return data
 
 

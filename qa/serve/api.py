@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import logging
 from typing import Any, Callable, Iterable, Iterator
 
 from fastapi import APIRouter, FastAPI, File, Query, Request, Response, UploadFile
@@ -28,7 +27,6 @@ from .messages import public_message
 Source = Callable[[], Assistant]
 READ_CHUNK = 1 << 20
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
-log = logging.getLogger(__name__)
 
 
 STATUS = {InvalidQuestion: 422, UnsupportedFile: 415, FileTooLarge: 413, UnreadableFile: 422,
@@ -123,14 +121,14 @@ def _routes(source: Source, settings: Settings, jobs: Jobs) -> APIRouter:
                 return {"report": job.report.to_dict(), "articles": _articles_of(source, job), "job": job.id}
         response.status_code = 202
         response.headers["Location"] = f"/api/jobs/{submitted[0].id}"
-        found = [job_json(source, jobs.get(j.id)) for j in submitted]
+        found = [job_json(source, settings, jobs.get(j.id)) for j in submitted]
         return {"job": found[0]} if len(found) == 1 else {"jobs": found}
 
     @router.get("/jobs/{job_id}", summary="An upload job: its state, progress, and report or error")
     def get_job(job_id: str) -> dict:
         """The job's state (queued, running, done, failed), passages embedded so far of the total, and at the
         end the report and articles, or the error with the HTTP status it would have had."""
-        return job_json(source, jobs.get(job_id))
+        return job_json(source, settings, jobs.get(job_id))
 
     @router.delete("/articles/{article_id}", summary="Remove an article and its passages")
     def delete_article(article_id: str) -> dict:
@@ -146,11 +144,12 @@ def _routes(source: Source, settings: Settings, jobs: Jobs) -> APIRouter:
     return router
 
 
-def job_json(source: Source, job: Job) -> dict:
-    """A job as JSON: its fields, the HTTP status of its outcome once it has ended, and the articles it added."""
+def job_json(source: Source, settings: Settings, job: Job) -> dict:
+    """A job as JSON: its fields, the error (without server paths) and HTTP status of its outcome once it has
+    ended, and the articles it added."""
     data = job.to_dict()
     if job.error is not None:
-        data["status"] = _status(job.error)
+        data.update(error=public_message(job.error, settings), status=_status(job.error))
     elif job.ended:
         data["status"] = 201
         data["articles"] = _articles_of(source, job)

@@ -455,7 +455,7 @@ def test_hostile_article_is_stored_verbatim_and_escaped_in_the_ui(rest, uploader
     (article,) = response.json()["articles"]
     assert response.headers["content-type"] == "application/json"
     assert article["title"] == "Kirkuk <script>alert('t')</script> market <img src=x onerror=alert(1)>"
-    assert article["path"] == "_svg_onload_alert_3_.txt"
+    assert article["path"] == "_svg_onload_alert_3__.txt"
     question = "How many stalls did traders in Kirkuk count at the market?"
     answer = rest.post("/api/ask", json={"question": question}).json()
     assert article["id"] in {c["article_id"] for c in answer["citations"]} and "23 stalls" in answer["answer"]
