@@ -3,8 +3,8 @@
 from .articles import Article, Passage, make_article
 from .corpus import SEEDS, Corpus, build_index, keyword_folder
 from .embedding import Embedder, SentenceTransformerEmbedder, load_embedder
-from .errors import (ArticleNotFound, DuplicateArticle, FeedNotFound, FileTooLarge, IndexUnavailable, NewsqaError,
-                     UnreadableFile, UnsupportedFile, UnsupportedUrl)
+from .errors import (ArticleNotFound, DuplicateArticle, FeedNotFound, FileTooLarge, IndexDamaged, IndexUnavailable,
+                     NewsqaError, StorageFull, UnreadableFile, UnsupportedFile, UnsupportedUrl)
 from .feeds import Feed, FeedCheck, Feeds, UpdateReport, start_polling
 from .fetch import is_url
 from .groups import Groups, collapse, group_of
@@ -12,13 +12,13 @@ from .indexer import Indexer, IndexReport
 from .keyword import KeywordIndex, Snapshot, tokenize
 from .readers import SUPPORTED, Skip, SkipKind, check_upload, safe_filename, upload_problem
 from .settings import IndexSettings
-from .store import Store, StoredArticle
+from .store import Store, StoredArticle, visible_articles
 
-__all__ = ["Article", "ArticleNotFound", "Corpus", "DuplicateArticle", "Embedder", "FileTooLarge", "IndexReport",
-           "IndexSettings", "IndexUnavailable", "Indexer", "KeywordIndex", "NewsqaError", "Passage", "SEEDS",
-           "SUPPORTED", "SentenceTransformerEmbedder", "Skip", "SkipKind", "Snapshot", "Store", "StoredArticle",
-           "UnreadableFile", "UnsupportedFile", "build_index", "check_upload", "keyword_folder", "safe_filename", "load_embedder", "make_article",
-           "tokenize", "upload_problem",
+__all__ = ["Article", "ArticleNotFound", "Corpus", "DuplicateArticle", "Embedder", "FileTooLarge", "IndexDamaged",
+           "IndexReport", "IndexSettings", "IndexUnavailable", "Indexer", "KeywordIndex", "NewsqaError", "Passage",
+           "SEEDS", "SUPPORTED", "SentenceTransformerEmbedder", "Skip", "SkipKind", "Snapshot", "StorageFull", "Store",
+           "StoredArticle", "UnreadableFile", "UnsupportedFile", "build_index", "check_upload", "keyword_folder",
+           "load_embedder", "make_article", "safe_filename", "tokenize", "upload_problem", "visible_articles",
            # feeds and URLs, syndicated copies (issue 11)
            "Feed", "FeedCheck", "FeedNotFound", "Feeds", "Groups", "UnsupportedUrl", "UpdateReport", "collapse",
            "group_of", "is_url", "start_polling"]

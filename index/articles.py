@@ -21,17 +21,20 @@ class Article:
     url: str | None = None
     author: str | None = None
     path: str = ""
+    name: str = ""
     group: str | None = None  # its syndicated copies' group: the id of the group's first article (index/dedupe.py)
 
     def metadata(self) -> dict:
-        """The article's fields other than its text, for storage and display."""
+        """The article's fields other than its text, for storage: path is where its file is (the key of
+        incremental indexing), name how it is shown (never an absolute server path)."""
         return {"id": self.id, "title": self.title, "source": self.source, "date": self.date,
-                "url": self.url, "author": self.author, "path": self.path, "group": self.group}
+                "url": self.url, "author": self.author, "path": self.path, "name": self.name, "group": self.group}
 
 
 @dataclass(frozen=True)
 class Passage:
-    """A span of an article: `article.text[start:end] == text`, with the article's metadata."""
+    """A span of an article: `article.text[start:end] == text`, with the article's metadata (path is the
+    file's shown name, relative to what was indexed, or the upload's name)."""
 
     id: str
     article_id: str

@@ -44,14 +44,15 @@ class Corpus:
         return cls(settings, store, embedder, keyword)
 
     def add(self, paths: Sequence[Path | str], prune: bool = False, progress=False,
-            labels: dict[Path, str] | None = None) -> IndexReport:
+            names: dict[Path, str] | None = None) -> IndexReport:
         """Index files, folders and URLs given as strings (an article page, or a feed's linked pages, fetched by
-        index/web.py; only http and https are fetched), then bring the keyword index up to date."""
+        index/web.py; only http and https are fetched), then bring the keyword index up to date (names: how
+        given files are shown)."""
         urls = [p for p in paths if isinstance(p, str) and is_url(p)]
         files = [Path(p) for p in paths if not (isinstance(p, str) and is_url(p))]
         gathered = self._fetch(urls, progress)
         report = Indexer(self.settings, self.store, self.embedder).build(
-            files + gathered.files, prune=prune, progress=progress, labels=labels)
+            files + gathered.files, prune=prune, progress=progress, names={**gathered.names(), **(names or {})})
         report.skipped = gathered.skipped + gathered.relabel(report.skipped)
         _announce(progress, "refreshing the keyword index")
         self.keyword.refresh(force=True)
@@ -66,6 +67,13 @@ class Corpus:
         _announce(progress, f"fetching {len(urls)} URL{'s' if len(urls) > 1 else ''}")
         with Web(self.settings) as web:
             return web.gather(urls)
+
+    def add_recovered(self, recovered: Sequence, progress=False) -> IndexReport:
+        """Index articles recovered from an index database (rebuild.Recovered), then refresh the keyword index."""
+        report = Indexer(self.settings, self.store, self.embedder).add_articles(
+            [(r.article, r.file_hash, r.file_articles) for r in recovered], progress=progress)
+        self.keyword.refresh(force=True)
+        return report
 
 
 def build_index(settings: IndexSettings, paths: Sequence[Path | str], prune: bool = False, progress=False,

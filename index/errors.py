@@ -25,6 +25,14 @@ class IndexUnavailable(NewsqaError):
     """The index is missing, unreadable, read-only or from an incompatible version."""
 
 
+class IndexDamaged(IndexUnavailable):
+    """The index's files are damaged (a vector file or the database); the message says how to rebuild it."""
+
+
+class StorageFull(IndexUnavailable):
+    """The disk under the index or its uploads folder has no space left."""
+
+
 class ArticleNotFound(NewsqaError):
     """No article with that id is in the index."""
 

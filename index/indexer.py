@@ -14,7 +14,7 @@ from .articles import Article, Passage
 from .chunking import passage_spans
 from .dedupe import signature, stored_grouper
 from .embedding import Embedder
-from .readers import Skip, SkipKind, find_files, read_file
+from .readers import Found, Skip, SkipKind, find_files, read_file
 from .settings import IndexSettings
 from .store import Store, StoredArticle
 
@@ -57,6 +57,17 @@ class IndexReport:
                                    for s in self.skipped])
 
 
+@dataclass
+class _Plan:
+    """What a build will write: articles to index, unchanged articles to restamp with their file's new hash
+    and count (after the new ones are committed), and ids the changed files no longer hold (removed last)."""
+
+    pending: list[_Pending] = field(default_factory=list)
+    restamp: list[tuple[str, str, int]] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    claimed: set[str] = field(default_factory=set)
+
+
 @dataclass(frozen=True)
 class _Pending:
     """An article read and chunked, waiting to be embedded and committed."""
@@ -79,8 +90,9 @@ class Indexer:
         self.embedder = embedder
 
     def build(self, paths: Iterable[Path], prune: bool = False, progress: bool | Progress = False,
-              labels: dict[Path, str] | None = None) -> IndexReport:
-        """Index files and folders; with prune, remove articles whose files are gone."""
+              names: dict[Path, str] | None = None) -> IndexReport:
+        """Index files and folders (names: how given files are shown, e.g. an upload's own name); with prune,
+        remove articles whose files are gone."""
         started = time.perf_counter()
         report = IndexReport()
         paths = [Path(p) for p in paths]
@@ -90,65 +102,75 @@ class Indexer:
         by_path: dict[str, list[StoredArticle]] = defaultdict(list)
         for article in stored.values():
             by_path[article.path].append(article)
-        pending, replaced = self._read_all(files, by_path, stored, report, labels or {})
-        pending = self._group(pending, set(replaced), report)
+        plan = _Plan()
+        for found in files:
+            self._read_one(Found(found.path, (names or {}).get(found.path, found.name)), by_path, stored, report,
+                           plan)
+        pending = self._group(plan.pending, set(plan.replaced), report)
         self._commit_all(pending, report, progress)
-        for article_id in replaced:
+        self.store.set_file_hashes(plan.restamp)
+        for article_id in plan.replaced:
             self.store.remove_article(article_id)
         if prune:
             report.removed += self._prune(by_path, [p.resolve() for p in paths])
         report.seconds = time.perf_counter() - started
         return report
 
-    def _read_all(self, files: list[Path], by_path: dict, stored: dict, report: IndexReport,
-                  labels: dict[Path, str]) -> tuple[list[_Pending], list[str]]:
-        """Read changed files, count unchanged ones; return what to index and the ids of articles
-        that changed files no longer hold (removed after the new ones are committed)."""
-        pending: list[_Pending] = []
-        replaced_ids: list[str] = []
-        claimed: set[str] = set()
-        for path in files:
-            key = labels.get(path) or str(path.resolve())
-            data_hash = _file_hash(path)
-            before = by_path.get(key, [])
-            if data_hash and before and all(a.file_hash == data_hash for a in before) \
-                    and len(before) == before[0].file_articles:
-                report.unchanged += len(before)
-                report.article_ids.extend(a.id for a in before)
-                continue
-            result = read_file(path, self.settings.max_upload_bytes, label=key)
-            report.skipped.extend(result.skipped)
-            new = len(pending)
-            keep = self._plan_file(result.articles, key, data_hash, stored, claimed, report, pending)
-            gone = [old for old in before if old.id not in keep] if keep else []
-            replaced = min(len(gone), len(pending) - new)
-            pending[new:new + replaced] = [replace(p, replaces=True) for p in pending[new:new + replaced]]
-            report.removed += len(gone) - replaced
-            replaced_ids.extend(old.id for old in gone)
-        return pending, replaced_ids
+    def add_articles(self, items: Iterable[tuple[Article, str, int]], progress: bool | Progress = False) -> IndexReport:
+        """Chunk, embed and commit articles already read, each with its file's hash and article count (a rebuild
+        from the index database)."""
+        started = time.perf_counter()
+        report = IndexReport()
+        pending = self._group([self._chunk(article, file_hash, count) for article, file_hash, count in items],
+                              set(), report)
+        self._commit_all(pending, report, progress)
+        report.article_ids = [p.article.id for p in pending]
+        report.seconds = time.perf_counter() - started
+        return report
 
-    def _plan_file(self, articles: list[Article], key: str, data_hash: str, stored: dict,
-                   claimed: set[str], report: IndexReport, pending: list[_Pending]) -> set[str]:
+    def _read_one(self, found: Found, by_path: dict, stored: dict, report: IndexReport, plan: _Plan) -> None:
+        """Read a changed file into the plan, or count an unchanged one (same bytes, all its articles stored)."""
+        key = str(found.path.resolve())
+        data_hash = _file_hash(found.path)
+        before = by_path.get(key, [])
+        if data_hash and before and all(a.file_hash == data_hash for a in before) \
+                and len(before) == before[0].file_articles:
+            report.unchanged += len(before)
+            report.article_ids.extend(a.id for a in before)
+            return
+        result = read_file(found.path, self.settings.max_upload_bytes, label=found.name)
+        report.skipped.extend(result.skipped)
+        new = len(plan.pending)
+        articles = [replace(a, path=key, name=found.name) for a in result.articles]
+        keep = self._plan_file(articles, found.name, data_hash, stored, report, plan)
+        gone = [old for old in before if old.id not in keep] if keep else []
+        replaced = min(len(gone), len(plan.pending) - new)
+        plan.pending[new:new + replaced] = [replace(p, replaces=True) for p in plan.pending[new:new + replaced]]
+        report.removed += len(gone) - replaced
+        plan.replaced.extend(old.id for old in gone)
+
+    def _plan_file(self, articles: list[Article], name: str, data_hash: str, stored: dict, report: IndexReport,
+                   plan: _Plan) -> set[str]:
         """Decide per article: unchanged, duplicate (skipped) or to be indexed; returns the ids kept."""
         keep: set[str] = set()
         mine: list[Article] = []
         for article in articles:
-            if article.id in claimed or article.id in keep or \
-                    (article.id in stored and stored[article.id].path != key):
-                where = stored[article.id].path if article.id in stored else "this run"
-                report.skipped.append(Skip(key, f"duplicate of an article already in {where}", SkipKind.DUPLICATE,
+            if article.id in plan.claimed or article.id in keep or \
+                    (article.id in stored and stored[article.id].path != article.path):
+                where = stored[article.id].name if article.id in stored else "this run"
+                report.skipped.append(Skip(name, f"duplicate of an article already in {where}", SkipKind.DUPLICATE,
                                            article.title))
             else:
                 keep.add(article.id)
                 mine.append(article)
         for article in mine:
-            claimed.add(article.id)
+            plan.claimed.add(article.id)
             report.article_ids.append(article.id)
             if article.id in stored:
-                self.store.set_file_hash(article.id, data_hash, len(mine))
+                plan.restamp.append((article.id, data_hash, len(mine)))
                 report.unchanged += 1
             else:
-                pending.append(self._chunk(replace(article, path=key), data_hash, len(mine)))
+                plan.pending.append(self._chunk(article, data_hash, len(mine)))
         return keep
 
     def _chunk(self, article: Article, file_hash: str, file_articles: int) -> _Pending:
@@ -160,7 +182,7 @@ class Indexer:
         spans = passage_spans(article.text, self.embedder.count_tokens, max(budget, 32), overlap)
         passages = [Passage(id=f"{article.id}-{n:04d}", article_id=article.id, text=article.text[s.start:s.end],
                             start=s.start, end=s.end, title=article.title, source=article.source,
-                            date=article.date, url=article.url, path=article.path)
+                            date=article.date, url=article.url, path=article.name or Path(article.path).name)
                     for n, s in enumerate(spans)]
         return _Pending(article, passages, [f"{header}\n{p.text}" for p in passages], file_hash, file_articles)
 

@@ -6,6 +6,7 @@ rebuilt from Chroma whenever the generation differs (another process or instance
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shutil
@@ -18,9 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from .articles import Passage
-from .store import Store, StoredArticle
+from .store import Store, StoredArticle, visible_articles
 
-FORMAT = 1
+FORMAT = 2  # 2: articles carry their shown name, passages a shown path
 _US = re.compile(r"\bU\.S\.(?=\W|$)|\bUS\b|\bUnited States\b|(?<!Latin )(?<!South )(?<!North )(?<!Central )\bAmerica\b")
 _TOKEN = re.compile(r"\d[\d,]*\d|[^\W_][\w\-]*", re.UNICODE)
 
@@ -106,9 +107,9 @@ class Snapshot:
 
 
 def build_snapshot(store: Store) -> Snapshot:
-    """Read committed articles and passages from the store and index them."""
+    """Read the visible committed articles and their passages from the store and index them."""
     generation = store.generation()
-    articles = store.articles()
+    articles = visible_articles(store.articles())
     passages = sorted((p for p in store.passages() if p.article_id in articles),
                       key=lambda p: (p.article_id, p.start))
     return _snapshot(generation, passages, articles)
@@ -168,7 +169,7 @@ class KeywordIndex:
             with open(tmp / "passages.jsonl", "w", encoding="utf-8") as out:
                 for p in snapshot.passages:
                     out.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
-            articles = {k: v.to_dict() for k, v in snapshot.articles.items()}
+            articles = {k: dataclasses.asdict(v) for k, v in snapshot.articles.items()}
             (tmp / "articles.json").write_text(json.dumps(articles, ensure_ascii=False), encoding="utf-8")
             (tmp / "meta.json").write_text(json.dumps({"format": FORMAT, "generation": snapshot.generation}))
             old = self.folder.with_name(self.folder.name + ".old")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
+import sys
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
@@ -31,6 +33,8 @@ _DATE_HEADER = re.compile(r"[ \t]*(?:date|published(?:_at)?)[ \t]*:?[ \t]+"
                           r"(\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?)"
                           r"[ \t]*", re.IGNORECASE)
 _KEY_HEADER = re.compile(r"[ \t]*([A-Za-z_]+)[ \t]*:?[ \t]+(\S.*?)[ \t]*$")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+log = logging.getLogger(__name__)
 
 
 class SkipKind(str, Enum):
@@ -99,36 +103,54 @@ class ReadResult:
     skipped: list[Skip] = field(default_factory=list)
 
 
-def find_files(paths: list[Path]) -> tuple[list[Path], list[Skip]]:
+@dataclass(frozen=True)
+class Found:
+    """A file to read, and the name it is shown under: relative to the folder given (that folder's name first),
+    or its own name when the file itself was given; never the server's absolute path."""
+
+    path: Path
+    name: str
+
+
+def find_files(paths: list[Path]) -> tuple[list[Found], list[Skip]]:
     """Expand folders into their supported files (sorted); report unsupported or missing ones."""
     found, skipped = [], []
     for path in paths:
         if path.is_dir():
+            root = path.resolve().name
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                if any(part.startswith(".") for part in child.relative_to(path).parts):
+                relative = child.relative_to(path)
+                if any(part.startswith(".") for part in relative.parts):
                     continue  # hidden files and folders (.git, editor swap files) are not articles
-                if child.suffix.lower() in SUPPORTED:
-                    found.append(child)
-                else:
-                    skipped.append(Skip(str(child), unsupported_type(child.suffix), SkipKind.UNSUPPORTED))
+                _take(found, skipped, child, "/".join((root, *relative.parts)) if root else relative.as_posix())
         elif path.is_file():
-            if path.suffix.lower() in SUPPORTED:
-                found.append(path)
-            else:
-                skipped.append(Skip(str(path), unsupported_type(path.suffix), SkipKind.UNSUPPORTED))
+            _take(found, skipped, path, path.name)
         else:
             skipped.append(Skip(str(path), "no such file or folder", SkipKind.MISSING))
     return found, skipped
 
 
+def _take(found: list[Found], skipped: list[Skip], path: Path, name: str) -> None:
+    """A file of a supported type is to be read; another is reported as skipped."""
+    if path.suffix.lower() in SUPPORTED:
+        found.append(Found(path, name))
+    else:
+        skipped.append(Skip(name, unsupported_type(path.suffix), SkipKind.UNSUPPORTED))
+
+
 def read_file(path: Path, max_bytes: int, label: str | None = None) -> ReadResult:
-    """Read one file; never raises for bad content, reports it as skipped instead."""
-    label = label or str(path)
+    """Read one file; never raises for bad content, reports it as skipped instead (a reader's own failure
+    too: one bad file never stops a build)."""
+    label = label or path.name
     try:
         data = path.read_bytes()
     except OSError as exc:
         return ReadResult(skipped=[Skip(label, f"unreadable: {exc.strerror or exc}")])
-    return read_bytes(data, path.suffix.lower(), label, max_bytes)
+    try:
+        return read_bytes(data, path.suffix.lower(), label, max_bytes)
+    except Exception as exc:  # a reader bug must cost this file only, not the build
+        log.exception("reading %s failed", path)
+        return ReadResult(skipped=[Skip(label, f"could not be read ({type(exc).__name__}: {exc})")])
 
 
 def read_bytes(data: bytes, suffix: str, label: str, max_bytes: int) -> ReadResult:
@@ -282,15 +304,15 @@ def parse_json(raw: str, path: str, lines: bool) -> ReadResult:
         for number, line in enumerate(raw.splitlines(), 1):
             if not line.strip():
                 continue
-            try:
-                records.append((f"line {number}", json.loads(line)))
-            except json.JSONDecodeError as exc:
-                skipped.append(Skip(f"{path}#line{number}", f"malformed JSON: {exc.msg}"))
+            data, problem = load_json(line)
+            if problem:
+                skipped.append(Skip(f"{path}#line{number}", problem))
+            else:
+                records.append((f"line {number}", data))
     else:
-        try:
-            data = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            return ReadResult(skipped=[Skip(path, f"malformed JSON at line {exc.lineno}: {exc.msg}")])
+        data, problem = load_json(raw, whole_file=True)
+        if problem:
+            return ReadResult(skipped=[Skip(path, problem)])
         if isinstance(data, dict):
             data = next((data[k] for k in ("articles", "data", "records", "items")
                          if isinstance(data.get(k), list)), [data])
@@ -307,6 +329,19 @@ def parse_json(raw: str, path: str, lines: bool) -> ReadResult:
     return ReadResult(articles=articles, skipped=skipped)
 
 
+def load_json(text: str, whole_file: bool = False) -> tuple[object, str | None]:
+    """Decode JSON text: (value, None), or (None, why it cannot be read) for malformed JSON (with its line in a
+    whole file), nesting deeper than Python's decoder goes, or a number too long to convert."""
+    try:
+        return json.loads(text), None
+    except json.JSONDecodeError as exc:
+        return None, f"malformed JSON{f' at line {exc.lineno}' if whole_file else ''}: {exc.msg}"
+    except RecursionError:
+        return None, f"JSON nested too deeply (the limit is about {sys.getrecursionlimit():,} levels)"
+    except ValueError as exc:  # int conversion limit: a number with thousands of digits
+        return None, f"JSON holds a number too long to read ({str(exc).split(':')[0].lower()})"
+
+
 def parse_record(record, path: str) -> tuple[Article | None, str]:
     """One JSON record into an Article, or (None, reason)."""
     if not isinstance(record, dict):
@@ -321,9 +356,22 @@ def parse_record(record, path: str) -> tuple[Article | None, str]:
     source = values["source"]
     if isinstance(source, dict):
         source = source.get("name")
-    return make_article(text.strip(), title=_str(values["title"]), source=_str(source),
-                        date=normalize_date(_str(values["date"])), url=_str(values["url"]),
-                        author=_str(author), path=path), ""
+    fields = {"text": text.strip(), "title": _str(values["title"]), "source": _str(source),
+              "date": _str(values["date"]), "url": _str(values["url"]), "author": _str(author)}
+    problem = not_unicode(fields)
+    if problem:
+        return None, problem
+    return make_article(fields.pop("text"), **{**fields, "date": normalize_date(fields["date"])}, path=path), ""
+
+
+def not_unicode(fields: dict[str, str | None]) -> str | None:
+    """Why these text fields cannot be stored (a lone surrogate such as "\\udfff" is not Unicode text), or None."""
+    for name, value in fields.items():
+        bad = _SURROGATE.search(value or "")
+        if bad:
+            return (f"record holds a lone surrogate (\\u{ord(bad.group()):04x}) in its {name}, which is not valid "
+                    f"Unicode text; fix the file's encoding")
+    return None
 
 
 def _first(record: dict, keys: tuple[str, ...]):

@@ -8,16 +8,20 @@ so other processes (server mode) know when to refresh what they derive from the 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import uuid
+from collections import Counter
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
 from .articles import Article, Passage
-from .errors import IndexUnavailable
+from .errors import IndexDamaged, IndexUnavailable, StorageFull
+from .integrity import damaged_file
 from .settings import IndexSettings
 
 SCHEMA = 1
@@ -40,14 +44,24 @@ class StoredArticle:
     file_articles: int
     passages: int
     group: str | None = None
+    name: str = ""
 
     def to_dict(self) -> dict:
-        """JSON-ready form."""
-        return dict(self.__dict__)
+        """JSON-ready form for users: `path` is the shown name, never the server's absolute path."""
+        shown = {k: v for k, v in dataclasses.asdict(self).items() if k != "name"}
+        return {**shown, "path": self.name or Path(self.path).name}
+
+
+def visible_articles(articles: dict[str, StoredArticle]) -> dict[str, StoredArticle]:
+    """The articles readers may see: those whose file's articles are all committed (a file's articles become
+    visible together, and a file cut off midway by a crash or a disk error stays hidden until it is complete)."""
+    counts = Counter((a.path, a.file_hash) for a in articles.values())
+    return {i: a for i, a in articles.items() if counts[a.path, a.file_hash] >= a.file_articles}
 
 
 def make_client(settings: IndexSettings, create: bool):
-    """An embedded PersistentClient in the index folder, or an HttpClient for a Chroma server."""
+    """An embedded PersistentClient in the index folder (its vector files checked first), or an HttpClient for a
+    Chroma server."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -65,12 +79,44 @@ def make_client(settings: IndexSettings, create: bool):
         if not all(os.access(p, os.W_OK) for p in (folder, folder / "chroma.sqlite3") if p.exists()):
             raise IndexUnavailable(f"The index at {settings.index_dir} is read-only, and Chroma needs write access "
                                    f"even to answer: make it writable or copy it to a writable folder")
-        return chromadb.PersistentClient(path=str(folder), settings=chroma_settings)
+        damaged = damaged_file(folder)
+        if damaged:
+            raise IndexDamaged(f"The index at {settings.index_dir} is damaged ({damaged}); opening it could crash "
+                               f"the process. Rebuild it from the articles its database still holds: "
+                               f"`python -m index rebuild --index-dir {settings.index_dir}`")
+        return _persistent_client(folder, chroma_settings)
     except IndexUnavailable:
         raise
     except Exception as exc:
         where = f"{settings.chroma_host}:{settings.chroma_port}" if settings.server_mode else settings.index_dir
         raise IndexUnavailable(f"Cannot open the index at {where}: {exc}") from exc
+
+
+def _persistent_client(folder: Path, chroma_settings):
+    """Chroma's embedded client; a database it cannot open is reported as damaged, and Chroma's broken
+    per-folder system is forgotten so that the next attempt starts afresh."""
+    import chromadb
+
+    try:
+        return chromadb.PersistentClient(path=str(folder), settings=chroma_settings)
+    except Exception as exc:
+        forget_client(folder)
+        if any(s in str(exc) for s in ("file is not a database", "malformed", "code: 26", "code: 11")):
+            index_dir = folder.parent
+            raise IndexDamaged(f"The index at {index_dir} is damaged: its database chroma.sqlite3 cannot be read "
+                               f"({str(exc).split(') ')[-1]}). Rebuild it from the original files: `python -m "
+                               f"index rebuild --index-dir {index_dir} PATH ...`") from exc
+        raise
+
+
+def forget_client(folder: Path) -> None:
+    """Drop Chroma's cached system for an embedded folder (after a failure it would keep failing), so a new
+    client opens the folder afresh."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    with SharedSystemClient._refcount_lock:
+        SharedSystemClient._identifier_to_system.pop(str(folder), None)
+        SharedSystemClient._identifier_to_refcount.pop(str(folder), None)
 
 
 def _headers(raw: str) -> dict:
@@ -82,17 +128,16 @@ def _headers(raw: str) -> dict:
 class Store:
     """Articles and passages in Chroma, written in an order that survives a crash at any point."""
 
-    def __init__(self, client, name: str, embed_model: str, create: bool = True, where: str = "the index"):
+    def __init__(self, client, name: str, embed_model: str, create: bool = True, where: str = "the index",
+                 reopen: Callable[[], object] | None = None):
         self._lock = threading.Lock()
+        self._reopen_lock = threading.Lock()
         self.embed_model = embed_model
-        try:
-            self.articles_col = _Guarded(self._collection(client, f"{name}-articles", create), where)
-            self.passages_col = _Guarded(self._collection(client, f"{name}-passages", create), where)
-            self.state_col = _Guarded(self._collection(client, f"{name}-state", create), where)
-        except IndexUnavailable:
-            raise
-        except Exception as exc:
-            raise IndexUnavailable(f"Cannot open collection {name!r}: {exc}") from exc
+        self._name, self._where, self._reopen, self._client = name, where, reopen, client
+        self._stale = False
+        guards = [_Guarded(None, where, self) for _ in range(3)]
+        self.articles_col, self.passages_col, self.state_col = guards
+        self._attach(client, create)
         self._check_compatible()
 
     @classmethod
@@ -101,7 +146,49 @@ class Store:
         client = make_client(settings, create)
         where = (f"the Chroma server at {settings.chroma_host}:{settings.chroma_port}" if settings.server_mode
                  else f"the index at {settings.index_dir}")
-        return cls(client, settings.collection, settings.embed_model, create, where)
+        reopen = None if settings.server_mode else lambda: _reopened(settings)
+        return cls(client, settings.collection, settings.embed_model, create, where, reopen)
+
+    def _attach(self, client, create: bool) -> None:
+        """Point the three guarded collections at this client's collections."""
+        try:
+            cols = [self._collection(client, f"{self._name}-{part}", create) for part in ("articles", "passages",
+                                                                                         "state")]
+        except IndexUnavailable:
+            raise
+        except Exception as exc:
+            raise IndexUnavailable(f"Cannot open collection {self._name!r}: {exc}") from exc
+        for guard, col in zip((self.articles_col, self.passages_col, self.state_col), cols):
+            guard._collection = col
+        self._client = client
+
+    def failed(self, exc: Exception) -> IndexUnavailable:
+        """The domain error for a failed Chroma call; an embedded client is reopened before the next call (after
+        "database or disk is full" it would hang or fail on every later write)."""
+        self._stale = self._reopen is not None
+        message = str(exc)
+        where = self._where[0].upper() + self._where[1:]
+        if "disk is full" in message or "No space left" in message or "code: 13" in message:
+            return StorageFull(f"{where} has no space left on its disk ({message.split(') ')[-1]}): free some "
+                               f"space and try again")
+        if "readonly" in message or "read-only" in message:
+            return IndexUnavailable(f"{where} is read-only, and Chroma needs write access: make it writable")
+        return IndexUnavailable(f"{where} is unavailable: {exc}")
+
+    def ensure_open(self) -> None:
+        """Reopen the embedded client if a failure left it unusable (a no-op otherwise)."""
+        if not self._stale:
+            return
+        with self._reopen_lock:
+            if self._stale:
+                self._attach(self._reopen(), create=False)
+                self._stale = False
+
+    def close(self) -> None:
+        """Release the Chroma client (its files are closed when no other client of this process uses them)."""
+        close = getattr(self._client, "close", None)
+        if close is not None:
+            close()
 
     def _collection(self, client, name: str, create: bool):
         """Get or create one collection in cosine space, never with Chroma's own embedding function."""
@@ -135,12 +222,16 @@ class Store:
         return (got["metadatas"][0] or {}).get("generation", "") if got["ids"] else ""
 
     def articles(self) -> dict[str, StoredArticle]:
-        """Every committed article's metadata, by id."""
+        """Every committed article's metadata, by id (readers show only `visible_articles` of these)."""
         found = {}
         for ids, _, metas in self._pages(self.articles_col, ["metadatas"]):
             for article_id, meta in zip(ids, metas):
                 found[article_id] = _stored_article(article_id, meta or {})
         return found
+
+    def article_ids_of(self, path: str) -> list[str]:
+        """The ids of the committed articles read from one file."""
+        return self.articles_col.get(where={"path": path}, include=[])["ids"]
 
     def article_text(self, article_id: str) -> str | None:
         """The committed article's text, or None."""
@@ -193,11 +284,14 @@ class Store:
                                      embeddings=[mean.tolist()], metadatas=[meta])
             self._bump()
 
-    def set_file_hash(self, article_id: str, file_hash: str, file_articles: int) -> None:
-        """Record that an unchanged article now comes from a file with this hash."""
+    def set_file_hashes(self, stamps: Sequence[tuple[str, str, int]]) -> None:
+        """Record that unchanged articles now come from a file with this hash and article count
+        ((id, file_hash, file_articles) each), in one write."""
+        if not stamps:
+            return
         with self._lock:
-            self.articles_col.update(ids=[article_id], metadatas=[{"file_hash": file_hash,
-                                                                  "file_articles": file_articles}])
+            self.articles_col.update(ids=[i for i, _, _ in stamps],
+                                     metadatas=[{"file_hash": h, "file_articles": n} for _, h, n in stamps])
 
     def group_records(self) -> dict[str, tuple[str | None, str | None, str | None]]:
         """Every committed article's (group, MinHash signature, date); None where not recorded yet."""
@@ -214,14 +308,25 @@ class Store:
                 self.passages_col.update(ids=ids, metadatas=[{"group": group}] * len(ids))
             self._bump()
 
-    def remove_article(self, article_id: str) -> bool:
-        """Remove an article (record first, so it stops being visible at once); False if absent."""
+    def remove_article(self, article_id: str, recount: bool = False) -> bool:
+        """Remove an article (record first, so it stops being visible at once); False if absent. With recount
+        (a user removing one article), the other articles of its file count one fewer, so they stay visible."""
         with self._lock:
-            existed = bool(self.articles_col.get(ids=[article_id], include=[])["ids"])
+            got = self.articles_col.get(ids=[article_id], include=["metadatas"])
+            if recount and got["ids"]:
+                self._recount_siblings(article_id, got["metadatas"][0] or {})
             self.articles_col.delete(ids=[article_id])
             self._delete_passages(article_id)
             self._bump()
-            return existed
+            return bool(got["ids"])
+
+    def _recount_siblings(self, article_id: str, meta: dict) -> None:
+        """Lower the file's article count on the other articles of the same file and version."""
+        where = {"$and": [{"path": meta.get("path", "")}, {"file_hash": meta.get("file_hash", "")}]}
+        siblings = [i for i in self.articles_col.get(where=where, include=[])["ids"] if i != article_id]
+        if siblings:
+            count = max(int(meta.get("file_articles", 1)) - 1, len(siblings))
+            self.articles_col.update(ids=siblings, metadatas=[{"file_articles": count}] * len(siblings))
 
     def remove_orphans(self, committed: set[str]) -> int:
         """Delete passages whose article is not committed (left by an interrupted run)."""
@@ -244,13 +349,16 @@ class Store:
 
 
 class _Guarded:
-    """A Chroma collection whose failures (server gone, disk read-only, ...) raise IndexUnavailable."""
+    """A Chroma collection whose failures (server gone, disk full or read-only, ...) raise IndexUnavailable, and
+    which reopens its store's client first when an earlier failure left it unusable."""
 
-    def __init__(self, collection, where: str):
+    def __init__(self, collection, where: str, store: Store):
         self._collection = collection
         self._where = where
+        self._store = store
 
     def __getattr__(self, name: str):
+        self._store.ensure_open()
         attr = getattr(self._collection, name)
         if not callable(attr):
             return attr
@@ -259,9 +367,15 @@ class _Guarded:
             try:
                 return attr(*args, **kwargs)
             except Exception as exc:
-                raise IndexUnavailable(f"{self._where[0].upper()}{self._where[1:]} is unavailable: {exc}") from exc
+                raise self._store.failed(exc) from exc
 
         return guarded
+
+
+def _reopened(settings: IndexSettings):
+    """A new embedded client for the settings' folder, Chroma's failed one forgotten."""
+    forget_client(settings.index_dir / "chroma")
+    return make_client(settings, create=False)
 
 
 def _passage_meta(p: Passage, n: int) -> dict:
@@ -270,12 +384,17 @@ def _passage_meta(p: Passage, n: int) -> dict:
                    "source": p.source, "date": p.date, "url": p.url, "path": p.path, "group": p.group})
 
 
+def _shown(path: str) -> str:
+    """A stored path as shown: indexes written before shown names kept absolute paths; those show the file name."""
+    return Path(path).name if os.path.isabs(path) else path
+
+
 def _passage(pid: str, doc: str, meta: dict) -> Passage:
     """A Passage from a Chroma record."""
     return Passage(id=pid, article_id=meta.get("article_id", ""), text=doc or "",
                    start=int(meta.get("start", 0)), end=int(meta.get("end", 0)),
                    title=meta.get("title", ""), source=meta.get("source"), date=meta.get("date"),
-                   url=meta.get("url"), path=meta.get("path", ""), group=meta.get("group"))
+                   url=meta.get("url"), path=_shown(meta.get("path", "")), group=meta.get("group"))
 
 
 def _stored_article(article_id: str, meta: dict) -> StoredArticle:
@@ -284,7 +403,7 @@ def _stored_article(article_id: str, meta: dict) -> StoredArticle:
                          date=meta.get("date"), url=meta.get("url"), author=meta.get("author"),
                          path=meta.get("path", ""), file_hash=meta.get("file_hash", ""),
                          file_articles=int(meta.get("file_articles", 1)), passages=int(meta.get("passages", 0)),
-                         group=meta.get("group"))
+                         name=meta.get("name") or _shown(meta.get("path", "")), group=meta.get("group"))
 
 
 def _clean(meta: dict) -> dict:

@@ -55,6 +55,15 @@ class Gathered:
     urls: dict[str, str] = field(default_factory=dict)  # saved file (resolved) -> the URL it came from
     skipped: list[Skip] = field(default_factory=list)
 
+    def names(self) -> dict[Path, str]:
+        """How the saved files are shown: by the URL each came from."""
+        shown = {}
+        for file in self.files:
+            url = self.urls.get(str(file.resolve()), self.urls.get(str(file)))
+            if url:
+                shown[file] = shown[file.resolve()] = url
+        return shown
+
     def relabel(self, skips: list[Skip]) -> list[Skip]:
         """Skips the indexer reported about saved files, named by their URL instead."""
         return [replace(s, path=self.urls.get(s.path, s.path)) for s in skips]

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import logging
+import os
+import tempfile
 import threading
 import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from index import (ArticleNotFound, Corpus, DuplicateArticle, Groups, IndexReport, Passage, SkipKind,
-                   StoredArticle, UnreadableFile, UnsupportedFile, check_upload, is_url, safe_filename)
+from index import (ArticleNotFound, Corpus, DuplicateArticle, Groups, IndexReport, IndexUnavailable, NewsqaError,
+                   Passage, SkipKind, StorageFull, StoredArticle, UnreadableFile, UnsupportedFile, check_upload,
+                   is_url, safe_filename)
 
 from .answer import Answer, AnswerPolicy, ExtractiveReader
 from .answer.conversation import rewrite
@@ -18,8 +23,11 @@ from .answer.entities import EntityReader
 from .answer.scorer import load_scorer
 from .answer.verdicts import load_verdicts
 from .events import Event, final_answer
+from .questions import check_history, without_escapes
 from .retrieve import Retriever, analyse, check_question
 from .settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 class Assistant:
@@ -59,9 +67,13 @@ class Assistant:
 
     # --- asking ------------------------------------------------------------------------------
 
+    def question(self, question: object) -> str:
+        """The question as asked of the index: escapes and control characters out, or InvalidQuestion."""
+        return check_question(without_escapes(question), self.settings.max_question_chars)
+
     def search(self, question: str, k: int = 10) -> list[Passage]:
         """The k passages that best match the question, best first."""
-        question = check_question(question, self.settings.max_question_chars)
+        question = self.question(question)
         return self._retriever.search(question, k=max(1, min(int(k), 100)))
 
     def ask(self, question: str, history: Sequence = (), k: int | None = None) -> Answer:
@@ -71,8 +83,10 @@ class Assistant:
     def ask_stream(self, question: str, history: Sequence = (), k: int | None = None) -> Iterator[Event]:
         """Answer as a stream of events; the last is always kind 'answer'."""
         started = time.perf_counter()
-        question = check_question(question, self.settings.max_question_chars)
-        rewritten = rewrite(question, history)
+        question = self.question(question)
+        check_history(history, self.settings.max_history_turns, self.settings.max_history_chars,
+                      self.settings.max_question_chars)
+        rewritten = rewrite(question, history or ())
         if rewritten != question:
             yield Event("rewritten", rewritten)
         answer, passages = self._extractive(question, rewritten, k)
@@ -103,14 +117,14 @@ class Assistant:
 
     def reading(self, question: str, k: int | None = None):
         """The analysed question and the reader's scored candidate sentences for it (to fit the reader)."""
-        question = check_question(question, self.settings.max_question_chars)
+        question = self.question(question)
         query, vector = analyse(question), self._corpus.embedder.embed([question])[0]
         passages = self._retriever.search(question, k=k or self.settings.top_k, vector=vector)
         return query, self._reader.candidates(query, vector, passages, self._retriever.idf())
 
     def claim_evidence(self, question: str) -> list:
         """Each claim of a multi-hop question with its best evidence in the retrieved passages (to fit verdicts)."""
-        question = check_question(question, self.settings.max_question_chars)
+        question = self.question(question)
         facets = self._retriever.facets(question)
         passages = self._retriever.search(question, k=self.settings.multi_hop_k)
         return self._reader.claims_evidence(question, facets, passages)
@@ -125,45 +139,62 @@ class Assistant:
 
     def candidates(self, question: str, depth: int):
         """The hybrid ranking's first `depth` passages and the ranker's evidence (to fit the ranker)."""
-        return self._retriever.candidates(check_question(question, self.settings.max_question_chars), depth)
+        return self._retriever.candidates(self.question(question), depth)
 
     # --- the corpus --------------------------------------------------------------------------
 
     def add_files(self, paths: Sequence[str | Path], prune: bool = False, progress=False,
-                  labels: dict[Path, str] | None = None) -> IndexReport:
-        """Index files, folders or URLs (an article page or a feed, given as strings); asks keep being served
-        while this runs."""
+                  names: dict[Path, str] | None = None) -> IndexReport:
+        """Index files, folders or URLs (an article page or a feed, given as strings; names: how given files are
+        shown); asks keep being served while this runs."""
         with self._write_lock:
             return self._corpus.add([p if isinstance(p, str) and is_url(p) else Path(p) for p in paths],
-                                    prune=prune, progress=progress, labels=labels)
+                                    prune=prune, progress=progress, names=names)
 
     def add_upload(self, filename: str, data: bytes, progress=False) -> IndexReport:
-        """Save an uploaded file under the index folder and index it; bad files raise UnsupportedFile."""
+        """Save an uploaded file under the index folder and index it, shown under its own name; bad files raise
+        UnsupportedFile, a full or read-only disk StorageFull or IndexUnavailable; a failed upload leaves no file."""
         check_upload(filename or "", len(data), self.settings.max_upload_bytes)
         name = safe_filename(filename)
-        suffix = Path(name).suffix.lower()
-        folder = self.settings.index_dir / "uploads"
-        folder.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256(data).hexdigest()[:12]
-        target = folder / f"{Path(name).stem}-{digest}{suffix}"
-        tmp = target.with_name("." + target.name + ".part")
-        tmp.write_bytes(data)
-        tmp.replace(target)
-        report = self.add_files([target], progress=progress)
-        if not report.article_ids:
-            target.unlink(missing_ok=True)
-            raise _upload_error(filename, report)
+        target = self._uploads() / f"{Path(name).stem}-{digest}{Path(name).suffix.lower()}"
+        with self._write_lock:
+            existed = target.exists()
+            save_upload(target, data)
+            try:
+                report = self._corpus.add([target], progress=progress, names={target: name})
+            except BaseException:
+                if not existed:
+                    self._discard(target)
+                raise
+            if not report.article_ids:
+                target.unlink(missing_ok=True)
+                raise _upload_error(filename, report)
         return report
 
+    def _uploads(self) -> Path:
+        """The folder uploaded files are kept in."""
+        return self.settings.index_dir.resolve() / "uploads"
+
+    def _discard(self, target: Path) -> None:
+        """Undo a failed upload as far as the disk allows: its committed articles (if any) and its file."""
+        key = str(target.resolve())
+        try:
+            for article in [a for a in self._corpus.store.articles().values() if a.path == key]:
+                self._corpus.store.remove_article(article.id)
+        except NewsqaError:
+            log.warning("could not remove the articles of the failed upload %s", target.name)
+        target.unlink(missing_ok=True)
+
     def remove_article(self, article_id: str) -> None:
-        """Remove an article and its passages (an uploaded file is deleted too)."""
-        keyword = self._corpus.keyword
+        """Remove an article and its passages; an uploaded file is deleted with its last article."""
+        keyword, store = self._corpus.keyword, self._corpus.store
         with self._write_lock:
             stored = keyword.refresh().articles.get(article_id)
-            if stored is None or not self._corpus.store.remove_article(article_id):
+            if stored is None or not store.remove_article(article_id, recount=True):
                 raise ArticleNotFound(f"No article with id {article_id!r}")
             upload = Path(stored.path)
-            if upload.parent == self.settings.index_dir / "uploads" and upload.exists():
+            if upload.parent == self._uploads() and upload.exists() and not store.article_ids_of(stored.path):
                 upload.unlink()
             keyword.refresh(force=True)
 
@@ -201,6 +232,32 @@ class Assistant:
     def refresh(self) -> None:
         """See what other instances wrote to a shared store now, not at the next refresh interval."""
         self._corpus.keyword.refresh(force=True)
+
+
+def save_upload(target: Path, data: bytes) -> None:
+    """Write bytes to target through a temp file of its own (concurrent uploads never share one), then an atomic
+    rename; a full or read-only disk raises StorageFull or IndexUnavailable and leaves no temp file."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    except OSError as exc:
+        raise _disk_error(target.parent, exc) from exc
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise _disk_error(target.parent, exc) from exc
+
+
+def _disk_error(folder: Path, exc: OSError) -> IndexUnavailable:
+    """A failed write in the uploads folder as a domain error that says what to do."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StorageFull(f"No space left on the disk of the uploads folder {folder}: free some space and try again")
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return IndexUnavailable(f"The uploads folder {folder} is not writable ({exc.strerror}): make it writable")
+    return IndexUnavailable(f"Cannot save the upload in {folder}: {exc.strerror or exc}")
 
 
 def _upload_error(filename: str, report: IndexReport) -> UnsupportedFile:

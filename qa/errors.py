@@ -7,9 +7,21 @@ class InvalidQuestion(NewsqaError):
     """The question is empty, too long or otherwise unusable."""
 
 
+class InvalidHistory(InvalidQuestion):
+    """The conversation history is not a list of turns, or is over its turn or character limit."""
+
+
 class GeneratorError(NewsqaError):
     """The optional LLM backend failed, timed out or is not installed."""
 
 
 class ReaderUnavailable(NewsqaError):
     """A reading model (the spaCy pipeline, a learned scorer file) cannot be loaded."""
+
+
+class JobNotFound(NewsqaError):
+    """No upload job with that id (jobs live in the server's memory: a restart forgets them)."""
+
+
+class UploadQueueFull(NewsqaError):
+    """Too many uploads are waiting to be indexed; the client should try again later."""

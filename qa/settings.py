@@ -26,13 +26,23 @@ class Settings(IndexSettings):
     port: int = 7860
     api_token: str = ""
     ui_auth: str = ""
+    allowed_hosts: str = ""
     max_question_chars: int = 2000
+    max_history_turns: int = 40
+    max_history_chars: int = 50000
+    max_body_kb: int = 4096
+    upload_wait_seconds: float = 20.0
     llm: str = ""
     llm_url: str = ""
     llm_model: str = ""
     llm_threads: int = 0
     llm_timeout: float = 60.0
     llm_max_tokens: int = 256
+
+    @property
+    def max_body_bytes(self) -> int:
+        """The largest request body other than an upload, in bytes."""
+        return self.max_body_kb * 1024
 
     @property
     def threads(self) -> int:

@@ -7,9 +7,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from qa.bench.services import app_env, app_server, free_port
+from qa.bench.services import ROOT, app_env, app_server, free_port, service
 
-__all__ = ["api_client", "app_env", "free_port", "running_server"]
+__all__ = ["LOCAL", "api_client", "app_env", "free_port", "running_app", "running_server"]
+LOCAL = "http://127.0.0.1:7860"
+"""The base URL in-process clients use: a Host header the server accepts (the Guard refuses unknown hosts)."""
 
 
 @contextmanager
@@ -19,10 +21,24 @@ def running_server(index_dir: Path, log: Path, **extra: str) -> Iterator[str]:
         yield url
 
 
-def api_client(source, settings):
-    """A TestClient over the REST app, in this process."""
+@contextmanager
+def running_app(index_dir: Path, log: Path, prefix: tuple[str, ...] = (), ready: str = "api/health",
+                **extra: str) -> Iterator[tuple[str, int]]:
+    """Run app.py (after the prefix command, e.g. `unshare -m sh -c '... exec "$0" "$@"'`) until the block ends;
+    yields (base URL, pid) once the `ready` path answers 200 (/docs for a server whose index cannot open)."""
+    import sys
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    with service([*prefix, sys.executable, "app.py"], url + ready, log, env=app_env(index_dir, port, **extra),
+                 cwd=ROOT) as process:
+        yield url, process.pid
+
+
+def api_client(source, settings, **options):
+    """A TestClient over the REST app, in this process, as if on 127.0.0.1."""
     from fastapi.testclient import TestClient
 
     from qa.serve.api import create_api
 
-    return TestClient(create_api(source, settings))
+    return TestClient(create_api(source, settings), base_url=LOCAL, **options)

@@ -2,33 +2,36 @@
 
 from __future__ import annotations
 
-import base64
-import hmac
 import itertools
 import json
 from typing import Any, Callable, Iterable, Iterator
 
-from fastapi import APIRouter, Depends, FastAPI, File, Query, Request, UploadFile
+from fastapi import APIRouter, FastAPI, File, Query, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from index import SUPPORTED, check_upload
 
 from .. import (ArticleNotFound, Assistant, DuplicateArticle, Event, FileTooLarge, GeneratorError,
-                IndexUnavailable, InvalidQuestion, NewsqaError, Settings, UnreadableFile, UnsupportedFile,
-                final_answer)
+                IndexUnavailable, InvalidQuestion, JobNotFound, NewsqaError, Settings, StorageFull, UnreadableFile,
+                UnsupportedFile, UploadQueueFull, final_answer)
 from ..errors import ReaderUnavailable
+from ..jobs import Job, Jobs
+from .guard import Guard
+from .messages import public_message
 
 Source = Callable[[], Assistant]
 READ_CHUNK = 1 << 20
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
 STATUS = {InvalidQuestion: 422, UnsupportedFile: 415, FileTooLarge: 413, UnreadableFile: 422,
-          DuplicateArticle: 409, ArticleNotFound: 404, IndexUnavailable: 503, GeneratorError: 502,
-          ReaderUnavailable: 503}
+          DuplicateArticle: 409, ArticleNotFound: 404, JobNotFound: 404, IndexUnavailable: 503, StorageFull: 507,
+          GeneratorError: 502, ReaderUnavailable: 503, UploadQueueFull: 503}
 
 
 class AskRequest(BaseModel):
@@ -44,14 +47,18 @@ class AskRequest(BaseModel):
 
 
 def create_api(source: Source, settings: Settings) -> FastAPI:
-    """The FastAPI app with every /api route, the error handlers and the OpenAPI docs at /docs."""
+    """The FastAPI app with every /api route, the error handlers, the OpenAPI docs at /docs, and the Guard that
+    checks each request before its body is read."""
     app = FastAPI(title="newsqa", version="0.1.0", docs_url="/docs", redoc_url=None,
                   description="Ask questions about the indexed news articles; every answer cites its sources.")
-    app.include_router(_open_routes(source))
-    app.include_router(_routes(source, settings), dependencies=[Depends(_authorizer(settings))])
-    app.add_exception_handler(NewsqaError, _domain_error)
+    routers = [_open_routes(source), _routes(source, settings, Jobs(source))]
+    for router in routers + [_unmatched(routers)]:
+        app.include_router(router)
+    app.add_exception_handler(NewsqaError, _domain_error(settings))
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _internal_error)
+    app.add_middleware(Guard, settings=settings)
     return app
 
 
@@ -67,8 +74,8 @@ def _open_routes(source: Source) -> APIRouter:
     return router
 
 
-def _routes(source: Source, settings: Settings) -> APIRouter:
-    """Asking, searching and managing articles."""
+def _routes(source: Source, settings: Settings, jobs: Jobs) -> APIRouter:
+    """Asking, searching and managing articles (the Guard has checked the credentials)."""
     router = APIRouter(prefix="/api")
 
     @router.post("/ask", summary="Answer a question with cited sources")
@@ -99,14 +106,29 @@ def _routes(source: Source, settings: Settings) -> APIRouter:
         meta = next((a.to_dict() for a in assistant.articles() if a.id == article_id), {"id": article_id})
         return {**meta, "text": text}
 
-    @router.post("/articles", status_code=201, summary="Upload an article file and index it")
-    async def upload(file: UploadFile = File(description=f"One of {', '.join(sorted(SUPPORTED))}")) -> dict:
-        """Index the file's articles (in a worker thread, so asks keep being served); the report and articles."""
-        data = await read_upload(file, settings)
-        assistant = source()
-        report = await run_in_threadpool(assistant.add_upload, file.filename or "upload.txt", data)
-        added = set(report.article_ids)
-        return {"report": report.to_dict(), "articles": [a.to_dict() for a in assistant.articles() if a.id in added]}
+    @router.post("/articles", status_code=201, summary="Upload article files and index them")
+    async def upload(response: Response, file: list[UploadFile] = File(
+            description=f"One or more of {', '.join(sorted(SUPPORTED))}, as `file` parts")) -> dict:
+        """Index each file as a job (one at a time, so asks keep being served): one file that is done within
+        NEWSQA_UPLOAD_WAIT_SECONDS gives 201 with the report and articles; otherwise 202 with the job(s)."""
+        uploads = [(part.filename or "upload.txt", await read_upload(part, settings)) for part in file]
+        submitted = [jobs.submit(name, data) for name, data in uploads]
+        if len(submitted) == 1:
+            job = await run_in_threadpool(jobs.wait, submitted[0].id, settings.upload_wait_seconds)
+            if job.error is not None:
+                raise job.error
+            if job.ended:
+                return {"report": job.report.to_dict(), "articles": _articles_of(source, job), "job": job.id}
+        response.status_code = 202
+        response.headers["Location"] = f"/api/jobs/{submitted[0].id}"
+        found = [job_json(source, settings, jobs.get(j.id)) for j in submitted]
+        return {"job": found[0]} if len(found) == 1 else {"jobs": found}
+
+    @router.get("/jobs/{job_id}", summary="An upload job: its state, progress, and report or error")
+    def get_job(job_id: str) -> dict:
+        """The job's state (queued, running, done, failed), passages embedded so far of the total, and at the
+        end the report and articles, or the error with the HTTP status it would have had."""
+        return job_json(source, settings, jobs.get(job_id))
 
     @router.delete("/articles/{article_id}", summary="Remove an article and its passages")
     def delete_article(article_id: str) -> dict:
@@ -118,6 +140,43 @@ def _routes(source: Source, settings: Settings) -> APIRouter:
     def stats() -> dict:
         """Articles, passages, date range, outlets, models."""
         return source().stats()
+
+    return router
+
+
+def job_json(source: Source, settings: Settings, job: Job) -> dict:
+    """A job as JSON: its fields, the error (without server paths) and HTTP status of its outcome once it has
+    ended, and the articles it added."""
+    data = job.to_dict()
+    if job.error is not None:
+        data.update(error=public_message(job.error, settings), status=_status(job.error))
+    elif job.ended:
+        data["status"] = 201
+        data["articles"] = _articles_of(source, job)
+    return data
+
+
+def _articles_of(source: Source, job: Job) -> list[dict]:
+    """The listed articles of a finished job's report."""
+    added = set(job.report.article_ids)
+    return [a.to_dict() for a in source().articles() if a.id in added]
+
+
+def _unmatched(routers: list[APIRouter]) -> APIRouter:
+    """A last /api route: 405 (with Allow) for a path served with other methods, else 404, as JSON; without
+    it, the UI mounted at / would answer its own 404 page."""
+    router = APIRouter()
+
+    @router.api_route("/api/{rest:path}", methods=METHODS, include_in_schema=False)
+    def unmatched(request: Request) -> None:
+        """Raise 405 or 404 for an /api request no route took."""
+        path = request.url.path
+        allowed = sorted({m for router in routers for r in router.routes
+                          if isinstance(r, APIRoute) and r.path_regex.match(path) for m in r.methods})
+        if allowed:
+            raise HTTPException(405, f"{request.method} is not allowed on {path}; use {', '.join(allowed)}",
+                                headers={"Allow": ", ".join(allowed)})
+        raise HTTPException(404, "Not Found")
 
     return router
 
@@ -144,41 +203,29 @@ async def read_upload(file: UploadFile, settings: Settings) -> bytes:
     return b"".join(chunks)
 
 
-def _authorizer(settings: Settings) -> Callable[[Request], None]:
-    """A dependency that checks credentials: Bearer NEWSQA_API_TOKEN, else Basic NEWSQA_UI_AUTH, else none."""
-    def authorize(request: Request) -> None:
-        """Raise 401 unless the request carries valid credentials (when any are configured)."""
-        if not credentials_ok(request.headers.get("authorization", ""), settings):
-            scheme = "Bearer" if settings.api_token else "Basic"
-            raise HTTPException(401, f"Missing or wrong credentials: send 'Authorization: {scheme} ...'",
-                                headers={"WWW-Authenticate": scheme})
-
-    return authorize
-
-
-def credentials_ok(header: str, settings: Settings) -> bool:
-    """True if no credentials are configured or the Authorization header carries valid ones."""
-    scheme, _, value = header.partition(" ")
-    if settings.api_token:
-        return scheme.lower() == "bearer" and hmac.compare_digest(value.strip().encode(), settings.api_token.encode())
-    if settings.ui_auth:
-        try:
-            given = base64.b64decode(value.strip(), validate=True)
-        except ValueError:
-            return False
-        return scheme.lower() == "basic" and hmac.compare_digest(given, settings.ui_auth.encode())
-    return True
-
-
 def error_response(status: int, message: str, headers: dict | None = None) -> JSONResponse:
     """The one error shape: {"error": message}."""
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
-async def _domain_error(request: Request, exc: NewsqaError) -> JSONResponse:
-    """A domain error as its HTTP status (the most specific class in STATUS wins)."""
-    status = next((STATUS[cls] for cls in type(exc).__mro__ if cls in STATUS), 500)
-    return error_response(status, str(exc))
+def _status(exc: NewsqaError) -> int:
+    """A domain error's HTTP status (the most specific class in STATUS wins)."""
+    return next((STATUS[cls] for cls in type(exc).__mro__ if cls in STATUS), 500)
+
+
+def _domain_error(settings: Settings):
+    """The handler that answers a domain error with its status and a message without server paths."""
+    async def handle(request: Request, exc: NewsqaError) -> JSONResponse:
+        """{"error": message} with the error's status (503 with Retry-After when the upload queue is full)."""
+        headers = {"Retry-After": "30"} if isinstance(exc, UploadQueueFull) else None
+        return error_response(_status(exc), public_message(exc, settings), headers)
+
+    return handle
+
+
+async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
+    """Anything unexpected: 500 in the one error shape (the traceback goes to the server log)."""
+    return error_response(500, f"Internal error ({type(exc).__name__}); the server log has the details.")
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

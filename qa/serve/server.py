@@ -9,6 +9,8 @@ import threading
 from .. import Assistant, Settings
 
 LOCAL_NAMES = {"localhost", "ip6-localhost", "ip6-loopback"}
+MIN_SECRET_CHARS = 12
+"""The shortest token or UI password a server reachable from the network accepts."""
 
 
 class AssistantSource:
@@ -39,14 +41,25 @@ def is_loopback(host: str) -> bool:
 
 
 def exposure_problem(settings: Settings) -> str | None:
-    """Why the server must not start with these settings (reachable from the network, no credentials), or None."""
-    if settings.ui_auth and ":" not in settings.ui_auth:
+    """Why the server must not start with these settings (a malformed or empty UI credential; reachable from the
+    network with no credentials or short ones), or None."""
+    user, colon, password = settings.ui_auth.partition(":")
+    if settings.ui_auth and not colon:
         return "NEWSQA_UI_AUTH must be user:password."
-    if is_loopback(settings.host) or settings.api_token or settings.ui_auth:
+    if settings.ui_auth and not (user and password):
+        return "NEWSQA_UI_AUTH must be user:password with a user name and a password (neither may be empty)."
+    if is_loopback(settings.host):
         return None
-    return (f"Refusing to listen on {settings.host}: the chat, the REST API and uploads would be open to anyone "
-            f"who can reach this machine. Set NEWSQA_API_TOKEN=<secret> and/or NEWSQA_UI_AUTH=user:password, "
-            f"or keep the default NEWSQA_HOST=127.0.0.1.")
+    if not (settings.api_token or settings.ui_auth):
+        return (f"Refusing to listen on {settings.host}: the chat, the REST API and uploads would be open to anyone "
+                f"who can reach this machine. Set NEWSQA_API_TOKEN=<secret> and/or NEWSQA_UI_AUTH=user:password, "
+                f"or keep the default NEWSQA_HOST=127.0.0.1.")
+    for name, secret in (("NEWSQA_API_TOKEN", settings.api_token), ("the password in NEWSQA_UI_AUTH", password)):
+        if secret and len(secret) < MIN_SECRET_CHARS:
+            return (f"Refusing to listen on {settings.host} with {name} of {len(secret)} characters: a server "
+                    f"reachable from the network needs at least {MIN_SECRET_CHARS} (for example the output of "
+                    f"`python -c 'import secrets; print(secrets.token_urlsafe(24))'`).")
+    return None
 
 
 def gradio_auth(settings: Settings):

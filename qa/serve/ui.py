@@ -20,6 +20,7 @@ import gradio as gr
 from index import SUPPORTED, StoredArticle
 
 from .. import Answer, Assistant, Citation, NewsqaError, Settings
+from .messages import public_message
 
 log = logging.getLogger(__name__)
 Source = Callable[[], Assistant]
@@ -29,6 +30,9 @@ UPLOAD_TYPES = sorted(SUPPORTED)
 CONTEXT_CHARS = 160
 _REF = re.compile(r"\[(\d+)\]")
 _BLANK_LINES = re.compile(r"\n[ \t]*(?:\n[ \t]*)+")
+_QUESTION = re.compile(r'<div class="nqa-question">(.*)</div>', re.DOTALL)
+MARKDOWN_MARKS = frozenset("\\`*_{}[]()!|~$")
+"""Marks that make inline Markdown (emphasis, code, links, images, tables, strike-through, maths) mid-line."""
 
 CSS = """
 .nqa-answer { line-height: 1.5; font-size: .95em; }
@@ -69,6 +73,23 @@ CSS = """
 def esc(value: object) -> str:
     """HTML-escape anything shown in the page."""
     return html.escape("" if value is None else str(value), quote=True)
+
+
+def md_literal(value: object) -> str:
+    """Text shown as it is inside a Markdown line: HTML-escaped, and each inline Markdown mark written as a
+    character reference, so `![q](x)` stays text (no image loads) and `<b>` is not a tag."""
+    return "".join(f"&#{ord(c)};" if c in MARKDOWN_MARKS else c for c in esc(value))
+
+
+def question_html(question: str) -> str:
+    """The user's own question in the chat: escaped, in one raw HTML block so Markdown never reads it."""
+    return one_line(f'<div class="nqa-question">{esc(question)}</div>')
+
+
+def question_text(content: str) -> str:
+    """The question a chat message shows (question_html's inverse; plain text is taken as it is)."""
+    match = _QUESTION.fullmatch(content.strip())
+    return html.unescape(match.group(1).replace("<br>", "\n")) if match else html.unescape(content)
 
 
 def one_line(fragment: str) -> str:
@@ -207,9 +228,9 @@ def corpus_html(stats: dict) -> str:
 
 
 def article_rows(articles: Sequence[StoredArticle]) -> list[list]:
-    """Table rows: title, outlet, date, passages, file, id."""
-    return [[a.title, a.source or "", a.date or "undated", a.passages,
-             Path(a.path.split("#", 1)[0]).name, a.id] for a in articles]
+    """Table rows: title, outlet, date, passages, file (its shown name), id."""
+    return [[a.title, a.source or "", a.date or "undated", a.passages, a.to_dict()["path"], a.id]
+            for a in articles]
 
 
 def article_choices(articles: Sequence[StoredArticle]) -> list[tuple[str, str]]:
@@ -218,28 +239,46 @@ def article_choices(articles: Sequence[StoredArticle]) -> list[tuple[str, str]]:
 
 
 def plain_history(messages: Sequence[dict]) -> list[dict]:
-    """Chatbot messages as {"role", "content": text} turns for the Assistant (user text unescaped)."""
+    """Chatbot messages as {"role", "content": text} turns for the Assistant (the user's questions as typed)."""
     turns = []
     for message in messages or ():
         content = message.get("content")
         if isinstance(content, list):
             content = " ".join(part.get("text", "") for part in content if isinstance(part, dict))
         if isinstance(content, str) and message.get("role") in ("user", "assistant"):
-            turns.append({"role": message["role"], "content": html.unescape(content)})
+            text = question_text(content) if message["role"] == "user" else html.unescape(content)
+            turns.append({"role": message["role"], "content": text})
     return turns
+
+
+def recent_questions(turns: Sequence[dict], settings: Settings) -> list[dict]:
+    """The user's turns a follow-up is rewritten from, newest kept, within the history limits (the chat's
+    answers are long HTML and are not read by the rewrite)."""
+    max_turns, max_chars = settings.max_history_turns, settings.max_history_chars
+    max_question_chars = settings.max_question_chars
+    kept, chars = [], 0
+    for turn in reversed([t for t in turns if t["role"] == "user"][-max_turns:]):
+        if len(turn["content"]) > max_question_chars:
+            break
+        chars += len(turn["content"])
+        if chars > max_chars:
+            break
+        kept.append(turn)
+    return kept[::-1]
 
 
 # --- handlers ------------------------------------------------------------------------------------
 
 @contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn domain errors into gr.Error messages; anything unexpected is logged and shown briefly."""
+def user_errors(settings: Settings) -> Iterator[None]:
+    """Turn domain errors into gr.Error messages (without server paths); anything unexpected is logged and shown
+    briefly."""
     try:
         yield
     except gr.Error:
         raise
     except NewsqaError as exc:
-        raise gr.Error(str(exc)) from exc
+        raise gr.Error(public_message(exc, settings)) from exc
     except Exception as exc:
         log.exception("UI handler failed")
         raise gr.Error(f"Something went wrong ({type(exc).__name__}); the server log has the details.") from exc
@@ -248,15 +287,16 @@ def user_errors() -> Iterator[None]:
 class Handlers:
     """The UI's event handlers over one Assistant source."""
 
-    def __init__(self, source: Source):
+    def __init__(self, source: Source, settings: Settings):
         self.source = source
+        self.settings = settings
 
     def chat(self, question: str, history: list[dict]):
         """Stream the answer into the chat; the last yield also carries the answer as a JSON string."""
-        with user_errors():
+        with user_errors(self.settings):
             assistant = self.source()
-            turns = plain_history(history)
-            messages = list(history or []) + [{"role": "user", "content": esc(question)},
+            turns = recent_questions(plain_history(history), self.settings)
+            messages = list(history or []) + [{"role": "user", "content": question_html(question or "")},
                                               {"role": "assistant", "content": partial_html("", None)}]
             text, rewritten, quoted, answer = "", None, "", None
             for event in assistant.ask_stream(question, turns):
@@ -275,17 +315,18 @@ class Handlers:
 
     def corpus(self):
         """Corpus facts, the article table and the removal choices."""
-        with user_errors():
+        with user_errors(self.settings):
             assistant = self.source()
             articles = assistant.articles()
             return (corpus_html(assistant.stats()), article_rows(articles),
                     gr.update(choices=article_choices(articles), value=None))
 
     def upload(self, files: list[str] | None, progress=gr.Progress()):
-        """Index each uploaded file, reporting progress; one line per file in the result."""
-        with user_errors():
+        """Index each uploaded file, reporting progress; one line per file in the result. A failure is told in
+        the result, so the article table and choices stay as they are (never an error badge)."""
+        with user_errors(self.settings):
             if not files:
-                raise gr.Error("Choose one or more files to upload first.")
+                return ("Choose one or more files to upload first.", None) + self.corpus()
             assistant, lines, failures = self.source(), [], []
             for i, path in enumerate(files):
                 name = Path(path).name
@@ -295,27 +336,29 @@ class Handlers:
                 try:
                     report = assistant.add_upload(name, Path(path).read_bytes(), progress=step)
                 except NewsqaError as exc:
-                    failures.append(f"- **{esc(name)}**: {esc(exc)}")
+                    failures.append(f"- **{md_literal(name)}**: {md_literal(public_message(exc, self.settings))}")
                     continue
-                lines.append(f"- **{esc(name)}**: added {report.added}, updated {report.updated}, "
+                lines.append(f"- **{md_literal(name)}**: added {report.added}, updated {report.updated}, "
                              f"unchanged {report.unchanged}, skipped {len(report.skipped)} "
                              f"({report.passages} passages, {report.seconds:.1f} s)")
-            if failures and not lines:
-                raise gr.Error("Nothing was indexed. " + " ".join(f.removeprefix("- ") for f in failures))
-            result = "\n".join(lines + (["", "Not indexed:"] + failures if failures else []))
+            head = ["**Nothing was indexed.**", ""] if failures and not lines else lines
+            result = "\n".join(head + (["", "Not indexed:"] + failures if failures and lines else failures))
             return (result, None) + self.corpus()
 
     def remove(self, article_id: str | None):
-        """Remove the chosen article."""
-        with user_errors():
+        """Remove the chosen article; a problem is told in the result, the table and choices stay valid."""
+        with user_errors(self.settings):
             if not article_id:
-                raise gr.Error("Choose an article to remove first.")
-            self.source().remove_article(article_id)
+                return ("Choose an article to remove first.", "") + self.corpus()
+            try:
+                self.source().remove_article(article_id)
+            except NewsqaError as exc:
+                return (md_literal(public_message(exc, self.settings)), "") + self.corpus()
             return (f"Removed article `{esc(article_id)}`.", "") + self.corpus()
 
     def show(self, article_id: str | None) -> str:
         """The chosen article's text."""
-        with user_errors():
+        with user_errors(self.settings):
             return self.source().article_text(article_id) if article_id else ""
 
 
@@ -323,7 +366,7 @@ class Handlers:
 
 def build_ui(source: Source, settings: Settings) -> gr.Blocks:
     """The Blocks app; the chat is callable from gradio_client as api_name "/ask"."""
-    handlers = Handlers(source)
+    handlers = Handlers(source, settings)
     with gr.Blocks(title="newsqa") as demo:
         gr.Markdown("## newsqa — ask the news\nAnswers quote the indexed articles; every claim cites its source.")
         with gr.Tabs():

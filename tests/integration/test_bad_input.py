@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, SEEDS
+from serving import LOCAL
 
 pytestmark = pytest.mark.slow
 
@@ -249,8 +250,13 @@ def test_corrupt_database_is_a_clear_error(seed_settings, tmp_path):
 
     broken = copy_index(seed_settings, tmp_path / "broken")
     (broken.index_dir / "chroma" / "chroma.sqlite3").write_bytes(b"not a database " * 100)
-    with pytest.raises(IndexUnavailable, match=f"^Cannot open the index at {broken.index_dir}: .*not a database"):
+    with pytest.raises(IndexUnavailable) as raised:
         Assistant.open(settings=broken)
+    assert str(raised.value) == (f"The index at {broken.index_dir} is damaged: its database chroma.sqlite3 cannot be "
+                                 f"read (file is not a database). Rebuild it from the original files: `python -m "
+                                 f"index rebuild --index-dir {broken.index_dir} PATH ...`")
+    with pytest.raises(IndexUnavailable, match="is damaged: its database"):
+        Assistant.open(settings=broken)  # the same message again, not Chroma's "no attribute 'bindings'"
 
 
 @pytest.mark.parametrize("damage", ["garbage passages", "future format", "missing bm25"])
@@ -270,7 +276,7 @@ def test_damaged_keyword_cache_is_rebuilt_from_chroma(seed_settings, tmp_path, d
     assert {a.id for a in assistant.articles()} == SEED_IDS
     answer = assistant.ask(TROOPS)
     assert "2,500" in answer.text and {c.article_id for c in answer.citations} == SEED_IDS
-    assert json.loads((cache / "meta.json").read_text())["format"] == 1 and (cache / "bm25").is_dir()
+    assert json.loads((cache / "meta.json").read_text())["format"] == 2 and (cache / "bm25").is_dir()
 
 
 # --- the CLI -------------------------------------------------------------------------------------
@@ -360,7 +366,7 @@ def test_cli_build_reports_each_bad_file_and_keeps_everything(cli):
         "records.jsonl#line4": "record has no body text (body, text or content)",
         "records.jsonl#line5": "record is not a JSON object", "records.jsonl#line7": "malformed JSON",
         "records.jsonl": "duplicate of an article already in this run",
-        "dup.txt": f"duplicate of an article already in {SEED_FILE}",
+        "dup.txt": f"duplicate of an article already in seeds/{SEED_FILE.name}",
         "no-such-folder": "no such file or folder"}
     assert (report["added"], report["removed"]) == (2, 0)
     assert article_ids(context["seeds"]) == SEED_IDS | set(report["article_ids"])
@@ -390,7 +396,7 @@ def rest(uploader):
 
     from qa.serve.api import create_api
 
-    return TestClient(create_api(lambda: uploader, uploader.settings))
+    return TestClient(create_api(lambda: uploader, uploader.settings), base_url=LOCAL)
 
 
 @pytest.mark.parametrize("body, status, check", [
@@ -415,7 +421,7 @@ def test_rest_questions(rest, body, status, check):
     ("latin1.txt", "Café in Mosul".encode("latin-1"), 422, "not valid UTF-8 (byte 3)"),
     ("truncated.json", b'{"title": "x", "body": "cut', 422, "malformed JSON at line 1"),
     ("dup.txt", SEED_FILE.read_bytes(), 409, f"'dup.txt' was not indexed: already in the index ({SEED_TITLE})"),
-    ("huge.txt", HUGE, 413, "'huge.txt': file is 25.0 MB, over the 20 MB limit (NEWSQA_MAX_UPLOAD_MB)"),
+    ("huge.txt", HUGE, 413, "The upload is 25.0 MB, over the 20 MB limit (NEWSQA_MAX_UPLOAD_MB)"),
     ("../../../../tmp/evil.txt", GOOD.replace(b"14", b"19"), 201, "evil-"),
 ], ids=["binary", "latin1", "truncated", "duplicate", "huge", "traversal"])
 def test_rest_uploads(rest, uploader, name, data, status, check):
@@ -425,8 +431,9 @@ def test_rest_uploads(rest, uploader, name, data, status, check):
     after = {a["id"] for a in rest.get("/api/articles").json()["articles"]}
     if status == 201:
         (article,) = response.json()["articles"]
-        assert Path(article["path"]).parent == uploader.settings.index_dir / "uploads"
-        assert Path(article["path"]).name.startswith(check)
+        assert article["path"] == "evil.txt", "shown under the upload's own (safe) name, not a server path"
+        stored = Path(next(a.path for a in uploader.articles() if a.id == article["id"]))
+        assert stored.parent == uploader.settings.index_dir / "uploads" and stored.name.startswith(check)
         assert after == before | {article["id"]}
     else:
         assert check in response.json()["error"]
@@ -448,15 +455,15 @@ def test_hostile_article_is_stored_verbatim_and_escaped_in_the_ui(rest, uploader
     (article,) = response.json()["articles"]
     assert response.headers["content-type"] == "application/json"
     assert article["title"] == "Kirkuk <script>alert('t')</script> market <img src=x onerror=alert(1)>"
-    assert "<svg" not in article["path"] and Path(article["path"]).name.startswith("_svg_onload_alert_3__-")
+    assert article["path"] == "_svg_onload_alert_3__.txt"
     question = "How many stalls did traders in Kirkuk count at the market?"
     answer = rest.post("/api/ask", json={"question": question}).json()
     assert article["id"] in {c["article_id"] for c in answer["citations"]} and "23 stalls" in answer["answer"]
-    *_, (messages, _) = list(Handlers(lambda: uploader).chat(question, []))
+    *_, (messages, _) = list(Handlers(lambda: uploader, uploader.settings).chat(question, []))
     shown = messages[-1]["content"]
     assert "23 stalls" in shown and "&lt;script&gt;alert(&#x27;t&#x27;)&lt;/script&gt;" in shown
     assert not re.search(r"<(script|img|svg)\b", shown, re.I)
     hostile_file = tmp_path / "<img src=x onerror=alert(4)>.txt"
     hostile_file.write_bytes(HOSTILE.replace(b"23", b"24"))
-    result = Handlers(lambda: uploader).upload([str(hostile_file)], progress=lambda *a, **k: None)[0]
-    assert "<img" not in result and "&lt;img src=x onerror=alert(4)&gt;.txt" in result
+    result = Handlers(lambda: uploader, uploader.settings).upload([str(hostile_file)], progress=lambda *a, **k: None)[0]
+    assert "<img" not in result and "&lt;img src=x onerror=alert&#40;4&#41;&gt;.txt" in result

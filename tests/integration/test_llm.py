@@ -14,6 +14,7 @@ import time
 from dataclasses import replace
 
 import pytest
+from serving import LOCAL
 
 from qa import Settings
 from qa.answer.citations import quote_matches
@@ -271,7 +272,7 @@ def test_rest_stream_sends_server_sent_events(llm_assistant):
 
     from qa.serve.api import create_api
 
-    client = TestClient(create_api(lambda: llm_assistant, llm_assistant.settings))
+    client = TestClient(create_api(lambda: llm_assistant, llm_assistant.settings), base_url=LOCAL)
     with client.stream("POST", "/api/ask", json={"question": TROOPS, "stream": True}) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")

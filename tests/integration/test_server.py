@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from conftest import ROOT
-from serving import app_env, free_port, running_server
+from serving import LOCAL, app_env, free_port, running_server
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -139,7 +139,7 @@ def test_one_credential_guards_ui_and_rest(seed_settings, token, ui_auth, user, 
     from qa.serve.server import AssistantSource, build_app
 
     settings = replace(seed_settings, api_token=token, ui_auth=ui_auth)
-    with TestClient(build_app(AssistantSource(settings), settings)) as client:
+    with TestClient(build_app(AssistantSource(settings), settings), base_url=LOCAL) as client:
         assert client.get("/gradio_api/info").status_code == 401
         assert client.get("/api/stats").status_code == 401
         assert client.get("/api/stats", headers=rest_header).json()["articles"] == 2

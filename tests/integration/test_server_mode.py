@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, SEEDS
+from serving import LOCAL
 from qa.bench.services import free_port, service
 
 pytestmark = pytest.mark.slow
@@ -236,7 +237,7 @@ def test_a_server_that_goes_away_is_a_clear_error_and_recovery_is_automatic(tmp_
         settings = instance_settings(tmp_path / "app", port, "downtime", keyword_refresh_seconds=0.0)
         assistant = Assistant.open(settings=settings, create=True)
         (mars_id,) = assistant.add_upload("mars.txt", MARS).article_ids
-    client = TestClient(create_api(lambda: assistant, settings))
+    client = TestClient(create_api(lambda: assistant, settings), base_url=LOCAL)
     with pytest.raises(IndexUnavailable, match=f"127.0.0.1:{port}"):
         assistant.ask(MARS_Q)
     with pytest.raises(IndexUnavailable):

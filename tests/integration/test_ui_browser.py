@@ -132,3 +132,28 @@ def test_remove_an_article(page):
     page.wait_for_function("!document.querySelector('#nqa-articles').innerText.includes('Exampleton')")
     page.get_by_role("tab", name="Ask").click()
     assert page.inner_text("#nqa-corpus .nqa-figure >> nth=0").split() == ["2", "articles"]
+
+
+def test_markdown_in_a_question_is_shown_as_text(page):
+    """Issue 13: before, the user's own `![q](x)` was rendered as Markdown (the page loaded an image)."""
+    page.get_by_role("tab", name="Ask").click()
+    ask(page, "![q](x) How many US troops remain?", 5)
+    asked = page.locator("#nqa-chat .nqa-question").last
+    assert asked.inner_text() == "![q](x) How many US troops remain?"
+    assert page.locator("#nqa-chat img[src='x']").count() == 0
+
+
+def test_an_upload_where_every_file_fails_keeps_the_article_table(page, tmp_path):
+    """Issue 13: before, the Articles table and dropdown turned into red "Error" badges, and a file named with
+    Markdown had it rendered in the upload result."""
+    page.get_by_role("tab", name="Articles").click()
+    empty = tmp_path / "[x](y).txt"  # Gradio itself drops a leading "!" from uploaded names
+    empty.write_text("   \n")
+    page.set_input_files("#nqa-files input[type=file]", str(empty))
+    page.click("#nqa-add")
+    page.wait_for_function("document.querySelector('#nqa-upload-result').innerText.includes('Nothing was indexed')")
+    result = page.inner_text("#nqa-upload-result")
+    assert "[x](y).txt" in result and "empty file" in result
+    assert page.locator("#nqa-upload-result a, #nqa-upload-result img").count() == 0, "no Markdown link or image"
+    table = page.inner_text("#nqa-articles")
+    assert "Over a dozen Iraqi security service members" in table and "Error" not in table

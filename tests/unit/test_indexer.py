@@ -73,3 +73,44 @@ def test_passages_keep_their_offsets(tmp_path):
     assert len(passages) > 3
     article = corpus.store.article_text(passages[0].article_id)
     assert all(article[p.start:p.end] == p.text for p in passages)
+
+
+def test_one_unreadable_json_file_never_stops_a_build(tmp_path):
+    """Issue 13, case 1: before, the RecursionError of one file aborted the build and indexed nothing."""
+    corpus, docs = corpus_on(tmp_path), tmp_path / "docs"
+    write(docs, "deep.json", "[" * 100_000 + "]" * 100_000)
+    write(docs, "good.txt", "title Oslo buses\n\nThe Oslo depot counted 41 buses on Monday.\n")
+    report = corpus.add([docs])
+    assert report.added == 1
+    assert [(s.path, s.kind) for s in report.skipped] == [("docs/deep.json", SkipKind.UNREADABLE)]
+
+
+def test_articles_are_shown_relative_to_what_was_indexed(tmp_path):
+    corpus, docs = corpus_on(tmp_path), tmp_path / "docs"
+    write(docs / "sub", "a.txt", "title Oslo buses\n\nThe Oslo depot counted 41 buses on Monday.\n")
+    single = write(tmp_path / "elsewhere", "b.txt", "title Bergen trams\n\nBergen ran 12 trams on Sunday.\n")
+    corpus.add([docs, single])
+    shown = {a.title: a.to_dict()["path"] for a in corpus.store.articles().values()}
+    assert shown == {"Oslo buses": "docs/sub/a.txt", "Bergen trams": "b.txt"}
+    assert {p.path for p in corpus.keyword.current().passages} == {"docs/sub/a.txt", "b.txt"}
+    again = corpus.add([write(tmp_path / "copy", "c.txt", "title Oslo buses\n\nThe Oslo depot counted 41 buses on "
+                                                          "Monday.\n")])
+    assert [s.reason for s in again.skipped] == ["duplicate of an article already in docs/sub/a.txt"]
+    assert str(tmp_path) not in json.dumps(again.to_dict())
+
+
+def test_a_files_articles_become_visible_together(tmp_path):
+    """Readers see a file's articles only once all of them are committed (a cut-off upload stays hidden)."""
+    import numpy as np
+
+    from index import make_article, visible_articles
+
+    corpus = corpus_on(tmp_path)
+    store, dim = corpus.store, 256
+    articles = [make_article(f"Town {i} opened {i} bridges.", title=f"Town {i}", path="/up/towns.jsonl")
+                for i in range(3)]
+    for n, article in enumerate(articles[:2]):
+        store.put_article(article, [], np.ones((0, dim), dtype=np.float32), "hash", 3)
+        assert visible_articles(store.articles()) == {}, f"{n + 1} of 3 committed: none visible"
+    store.put_article(articles[2], [], np.ones((0, dim), dtype=np.float32), "hash", 3)
+    assert set(visible_articles(store.articles())) == {a.id for a in articles}

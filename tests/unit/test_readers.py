@@ -86,3 +86,35 @@ def test_article_ids_are_stable_and_content_based():
     b = parse_text("title X\n\nSame   body.", "two.txt")
     c = parse_text("title X\n\nOther body.", "one.txt")
     assert a.id == b.id != c.id and len(a.id) == 16
+
+
+def test_json_the_decoder_cannot_read_is_a_skip_with_a_reason():
+    """Issue 13, case 1: nesting past the decoder's depth, a 5,000-digit number, a lone surrogate."""
+    deep = '{"title": "Deep", "body": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    digits = '{"title": "Digits", "body": "x", "count": ' + "9" * 5000 + "}"
+    surrogate = '{"title": "\\udfff", "body": "The council met on Monday."}'
+    good = '{"title": "Good", "body": "Bergen ran 12 trams on Sunday."}'
+    result = parse_json("\n".join([deep, digits, surrogate, good]), "bad.jsonl", lines=True)
+    assert [a.title for a in result.articles] == ["Good"]
+    assert [(s.path, s.reason) for s in result.skipped] == [
+        ("bad.jsonl#line1", "JSON nested too deeply (the limit is about 1,000 levels)"),
+        ("bad.jsonl#line2", "JSON holds a number too long to read (exceeds the limit (4300 digits) for integer "
+                            "string conversion)"),
+        ("bad.jsonl#line3", "record holds a lone surrogate (\\udfff) in its title, which is not valid Unicode text; "
+                            "fix the file's encoding")]
+    whole = read_bytes(("[" * 5000 + "]" * 5000).encode(), ".json", "deep.json", LIMIT)
+    assert [(s.path, s.reason) for s in whole.skipped] == [
+        ("deep.json", "JSON nested too deeply (the limit is about 1,000 levels)")]
+
+
+def test_a_reader_failure_costs_that_file_only(tmp_path, monkeypatch):
+    import index.readers as readers
+
+    def broken(raw, path):
+        raise RuntimeError("reader bug")
+
+    monkeypatch.setattr(readers, "parse_text", broken)
+    (tmp_path / "a.txt").write_text("Some text.")
+    result = readers.read_file(tmp_path / "a.txt", LIMIT, label="docs/a.txt")
+    assert (result.articles, [(s.path, s.reason) for s in result.skipped]) == \
+        ([], [("docs/a.txt", "could not be read (RuntimeError: reader bug)")])

@@ -105,7 +105,7 @@ def test_handlers_chat_upload_remove(tmp_path):
 
     from qa.serve.ui import Handlers
 
-    handlers = Handlers(lambda: fresh_assistant)
+    handlers = Handlers(lambda: fresh_assistant, fresh_assistant.settings)
     steps = list(handlers.chat("How many US troops remain?", []))
     history, answer_json = steps[-1]
     assert json.loads(answer_json) == {**fresh_assistant.ask("How many US troops remain?").to_dict(),
@@ -122,12 +122,54 @@ def test_handlers_chat_upload_remove(tmp_path):
     assert cleared is None and "<b>3</b>articles" in corpus and len(rows) == 3
     new_id = next(row[5] for row in rows if row[0] == "Harbour news")
     assert "412 ships" in handlers.show(new_id)
-    with pytest.raises(gr.Error, match="Nothing was indexed"):
-        handlers.upload([str(bad)], progress=lambda *a, **k: None)
     message, text, corpus, rows, choices = handlers.remove(new_id)
     assert message == f"Removed article `{new_id}`." and len(rows) == 2 and "<b>2</b>articles" in corpus
-    with pytest.raises(gr.Error, match="No article with id"):
-        handlers.remove(new_id)
+    message, text, corpus, rows, choices = handlers.remove(new_id)
+    assert message == f"No article with id &#x27;{new_id}&#x27;" and len(rows) == 2
+
+
+def test_an_upload_where_every_file_fails_keeps_the_table_and_choices(tmp_path):
+    """Raising gr.Error would turn every output (the table, the dropdown) into an error badge."""
+    from qa.serve.ui import Handlers
+
+    assistant = fake_assistant(tmp_path / "fake", files=[SEEDS])
+    handlers = Handlers(lambda: assistant, assistant.settings)
+    bad, empty = tmp_path / "notes.pdf", tmp_path / "empty.txt"
+    bad.write_bytes(b"%PDF")
+    empty.write_bytes(b"  \n")
+    result, cleared, corpus, rows, choices = handlers.upload([str(bad), str(empty)], progress=lambda *a, **k: None)
+    assert result.startswith("**Nothing was indexed.**\n\n- **notes.pdf**: &#x27;notes.pdf&#x27;: unsupported")
+    assert "- **empty.txt**: &#x27;empty.txt&#x27; was not indexed: empty file" in result
+    assert len(rows) == 2 and "<b>2</b>articles" in corpus
+    assert [c[1] for c in choices["choices"]] == [row[5] for row in rows]
+    assert handlers.upload(None)[0] == "Choose one or more files to upload first."
+    assert handlers.remove(None)[3] == rows
+
+
+def test_markdown_in_names_and_questions_is_shown_as_text(tmp_path):
+    from qa.serve.ui import Handlers, md_literal, plain_history, question_html
+
+    assert md_literal("![q](http://x/i.png) *b* <i>") == ("&#33;&#91;q&#93;&#40;http://x/i.png&#41; &#42;b&#42; "
+                                                          "&lt;i&gt;")
+    assert question_html("![q](x)\nline <2>") == '<div class="nqa-question">![q](x)<br>line &lt;2&gt;</div>'
+    assistant = fake_assistant(tmp_path / "fake", files=[SEEDS])
+    history, _ = list(Handlers(lambda: assistant, assistant.settings).chat("![q](x) troops?", []))[-1]
+    assert history[0]["content"] == '<div class="nqa-question">![q](x) troops?</div>'
+    assert plain_history(history)[0] == {"role": "user", "content": "![q](x) troops?"}
+    named = tmp_path / "![q](x).md"
+    named.write_text("# Harbour news\n\nThe harbour handled 412 ships in January.\n")
+    result = Handlers(lambda: assistant, assistant.settings).upload([str(named)], progress=lambda *a, **k: None)[0]
+    assert result.startswith("- **&#33;&#91;q&#93;&#40;x&#41;.md**: added 1")
+
+
+def test_the_chat_sends_only_recent_questions_within_the_history_limits(tmp_path):
+    from qa import Settings
+    from qa.serve.ui import recent_questions
+
+    turns = [{"role": r, "content": f"{r} {i} " + "x" * 50} for i in range(10) for r in ("user", "assistant")]
+    settings = Settings.from_env(env={}, max_history_turns=4, max_history_chars=120)
+    assert recent_questions(turns, settings) == [turns[16], turns[18]], "the newest that fit, oldest first, no answers"
+    assert recent_questions(turns, Settings.from_env(env={}, max_question_chars=10)) == []
 
 
 def test_notes_and_preliminary_quotes_are_shown_escaped():
@@ -147,7 +189,7 @@ def test_chat_streams_the_synthesizers_words(tmp_path):
     from qa.generate import Synthesizer
 
     scripted = fake_assistant(tmp_path, files=[SEEDS], synthesizer=Synthesizer(ScriptedGenerator("The US has about 2,500 troops. [1]")))
-    shown = [history[-1]["content"] for history, _ in Handlers(lambda: scripted).chat(
+    shown = [history[-1]["content"] for history, _ in Handlers(lambda: scripted, scripted.settings).chat(
         "How many US troops remain?", [])]
     assert "while the language model writes" in shown[0] and "2,500" in shown[0]
     assert [s.split('<div class="nqa-text">')[1].split("</div>")[0] for s in shown[1:5]] == [
