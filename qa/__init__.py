@@ -1,7 +1,7 @@
 """newsqa's question answering: hybrid retrieval and cited answers over the indexed news articles."""
 
-from index import (ArticleNotFound, DuplicateArticle, FileTooLarge, IndexDamaged, IndexUnavailable, NewsqaError,
-                   Passage, StorageFull, UnreadableFile, UnsupportedFile)
+from index import (ArticleNotFound, DuplicateArticle, FeedNotFound, FileTooLarge, IndexDamaged, IndexUnavailable,
+                   NewsqaError, Passage, StorageFull, UnreadableFile, UnsupportedFile, UnsupportedUrl)
 
 from .answer import Answer, AnswerPolicy, Citation
 from .assistant import Assistant
@@ -10,6 +10,6 @@ from .events import Event, final_answer
 from .settings import Settings
 
 __all__ = ["Answer", "AnswerPolicy", "ArticleNotFound", "Assistant", "Citation", "DuplicateArticle", "Event",
-           "FileTooLarge", "GeneratorError", "IndexDamaged", "IndexUnavailable", "InvalidHistory", "InvalidQuestion",
+           "FeedNotFound", "FileTooLarge", "GeneratorError", "IndexDamaged", "IndexUnavailable", "InvalidHistory", "InvalidQuestion",
            "JobNotFound", "NewsqaError", "Passage", "Settings", "StorageFull", "UnreadableFile", "UnsupportedFile",
-           "UploadQueueFull", "final_answer"]
+           "UnsupportedUrl", "UploadQueueFull", "final_answer"]

@@ -50,6 +50,9 @@ def render(answer) -> str:
         lines.insert(0, f"(understood as: {answer.rewritten_question})")
     for c in answer.citations:
         lines.append(f"[{c.n}] {source_label(c)} — {c.path} [{c.start}:{c.end}]")
+        if c.duplicates:
+            lines.append("    also published by: " + ", ".join(
+                f"{d.get('source') or d.get('title')} ({d.get('date') or 'undated'})" for d in c.duplicates))
     return "\n".join(lines).rstrip()
 
 

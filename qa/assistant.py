@@ -13,9 +13,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from index import (ArticleNotFound, Corpus, DuplicateArticle, Groups, IndexReport, IndexUnavailable, NewsqaError,
-                   Passage, SkipKind, StorageFull, StoredArticle, UnreadableFile, UnsupportedFile, check_upload,
-                   is_url, safe_filename)
+from index import (ArticleNotFound, Corpus, DuplicateArticle, Feed, Feeds, Groups, IndexReport, IndexUnavailable,
+                   NewsqaError, Passage, SkipKind, StorageFull, StoredArticle, UnreadableFile, UnsupportedFile,
+                   UnsupportedUrl, UpdateReport, check_upload, is_url, safe_filename)
 
 from .answer import Answer, AnswerPolicy, ExtractiveReader
 from .answer.conversation import rewrite
@@ -151,6 +151,35 @@ class Assistant:
             return self._corpus.add([p if isinstance(p, str) and is_url(p) else Path(p) for p in paths],
                                     prune=prune, progress=progress, names=names)
 
+    def add_url(self, url: str, progress=False) -> IndexReport:
+        """Fetch and index an article page, or every article a feed links (NEWSQA_FETCH_* limits); UnsupportedUrl
+        with the reason when nothing could be indexed from it (a feed's broken entries are listed as skipped)."""
+        url = (url or "").strip()
+        if not is_url(url):
+            raise UnsupportedUrl(f"{url[:200]!r} is not an http(s) URL")
+        report = self.add_files([url], progress=progress)
+        if not report.article_ids and report.skipped:
+            raise UnsupportedUrl(f"{report.skipped[0].path}: {report.skipped[0].reason}")
+        return report
+
+    def feeds(self) -> list[Feed]:
+        """The feeds remembered in the index."""
+        return Feeds.open(self.settings).list()
+
+    def add_feed(self, url: str, progress=False) -> UpdateReport:
+        """Remember a feed and fetch what it holds now (adding one already remembered updates it)."""
+        feeds = Feeds.open(self.settings)
+        feed = feeds.add(url)
+        return feeds.update(_Sink(self), [feed.id], progress=progress)
+
+    def remove_feed(self, key: str) -> Feed:
+        """Forget a feed, by id or URL (its articles stay); FeedNotFound if it is not remembered."""
+        return Feeds.open(self.settings).remove(key)
+
+    def update_feeds(self, progress=False) -> UpdateReport:
+        """Fetch what is new in every remembered feed (conditional requests; seen entries are not fetched again)."""
+        return Feeds.open(self.settings).update(_Sink(self), progress=progress)
+
     def add_upload(self, filename: str, data: bytes, progress=False) -> IndexReport:
         """Save an uploaded file under the index folder and index it, shown under its own name; bad files raise
         UnsupportedFile, a full or read-only disk StorageFull or IndexUnavailable; a failed upload leaves no file."""
@@ -267,3 +296,14 @@ def _upload_error(filename: str, report: IndexReport) -> UnsupportedFile:
         return DuplicateArticle(f"{filename!r} was not indexed: already in the index ({titles})")
     reasons = "; ".join(s.reason for s in report.skipped) or "no article in file"
     return UnreadableFile(f"{filename!r} was not indexed: {reasons}")
+
+
+class _Sink:
+    """What feed updates index through: the Assistant's add_files, under its write lock."""
+
+    def __init__(self, assistant: Assistant):
+        self.assistant = assistant
+
+    def add(self, paths, progress=False) -> IndexReport:
+        """Index the saved pages."""
+        return self.assistant.add_files(list(paths), progress=progress)

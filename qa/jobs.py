@@ -64,16 +64,25 @@ class Jobs:
 
     def submit(self, filename: str, data: bytes) -> Job:
         """Queue a file for indexing; UploadQueueFull when too many wait already."""
+        return self.submit_work(filename, lambda assistant, progress: assistant.add_upload(filename, data,
+                                                                                            progress=progress))
+
+    def submit_url(self, url: str) -> Job:
+        """Queue an article page or a feed's articles for fetching and indexing."""
+        return self.submit_work(url, lambda assistant, progress: assistant.add_url(url, progress=progress))
+
+    def submit_work(self, name: str, work: Callable[[Assistant, Callable], IndexReport]) -> Job:
+        """Queue work that indexes (given the Assistant and a progress callback, it returns the report)."""
         with self._lock:
             if sum(not j.ended for j in self._jobs.values()) >= self._max_waiting:
                 raise UploadQueueFull(f"{self._max_waiting} uploads are waiting to be indexed: try again later")
-            job = Job(id=uuid.uuid4().hex[:16], name=filename, created=time.time())
+            job = Job(id=uuid.uuid4().hex[:16], name=name, created=time.time())
             self._jobs[job.id] = job
             self._forget_finished()
             if self._worker is None:
                 self._worker = threading.Thread(target=self._run, name="newsqa-uploads", daemon=True)
                 self._worker.start()
-        self._queue.put((job.id, filename, data))
+        self._queue.put((job.id, work))
         return job
 
     def get(self, job_id: str) -> Job:
@@ -95,11 +104,10 @@ class Jobs:
     def _run(self) -> None:
         """The worker: index queued uploads one after another."""
         while True:
-            job_id, filename, data = self._queue.get()
+            job_id, work = self._queue.get()
             self._update(job_id, state="running")
             try:
-                report = self._source().add_upload(
-                    filename, data, progress=lambda done, total: self._update(job_id, done=done, total=total))
+                report = work(self._source(), lambda done, total: self._update(job_id, done=done, total=total))
                 self._update(job_id, state="done", report=report, finished=time.time())
             except NewsqaError as exc:
                 self._update(job_id, state="failed", error=exc, finished=time.time())

@@ -14,11 +14,11 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from index import SUPPORTED, check_upload
+from index import SUPPORTED, Feeds, check_upload
 
-from .. import (ArticleNotFound, Assistant, DuplicateArticle, Event, FileTooLarge, GeneratorError,
+from .. import (ArticleNotFound, Assistant, DuplicateArticle, Event, FeedNotFound, FileTooLarge, GeneratorError,
                 IndexUnavailable, InvalidQuestion, JobNotFound, NewsqaError, Settings, StorageFull, UnreadableFile,
-                UnsupportedFile, UploadQueueFull, final_answer)
+                UnsupportedFile, UnsupportedUrl, UploadQueueFull, final_answer)
 from ..errors import ReaderUnavailable
 from ..jobs import Job, Jobs
 from .guard import Guard
@@ -31,7 +31,14 @@ METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 STATUS = {InvalidQuestion: 422, UnsupportedFile: 415, FileTooLarge: 413, UnreadableFile: 422,
           DuplicateArticle: 409, ArticleNotFound: 404, JobNotFound: 404, IndexUnavailable: 503, StorageFull: 507,
-          GeneratorError: 502, ReaderUnavailable: 503, UploadQueueFull: 503}
+          GeneratorError: 502, ReaderUnavailable: 503, UploadQueueFull: 503, UnsupportedUrl: 422,
+          FeedNotFound: 404}
+
+
+class UrlRequest(BaseModel):
+    """Body of POST /api/articles (JSON) and POST /api/feeds."""
+
+    url: str = Field(max_length=4096, description="An http(s) URL: an article page, or an RSS/Atom feed.")
 
 
 class AskRequest(BaseModel):
@@ -106,13 +113,27 @@ def _routes(source: Source, settings: Settings, jobs: Jobs) -> APIRouter:
         meta = next((a.to_dict() for a in assistant.articles() if a.id == article_id), {"id": article_id})
         return {**meta, "text": text}
 
-    @router.post("/articles", status_code=201, summary="Upload article files and index them")
-    async def upload(response: Response, file: list[UploadFile] = File(
-            description=f"One or more of {', '.join(sorted(SUPPORTED))}, as `file` parts")) -> dict:
-        """Index each file as a job (one at a time, so asks keep being served): one file that is done within
-        NEWSQA_UPLOAD_WAIT_SECONDS gives 201 with the report and articles; otherwise 202 with the job(s)."""
-        uploads = [(part.filename or "upload.txt", await read_upload(part, settings)) for part in file]
-        submitted = [jobs.submit(name, data) for name, data in uploads]
+    @router.post("/articles", status_code=201, summary="Upload article files (or give a URL) and index them",
+                 openapi_extra={"requestBody": {"content": {"application/json": {"schema": {
+                     "type": "object", "properties": {"url": {"type": "string"}}, "required": ["url"]}}}}})
+    async def upload(request: Request, response: Response) -> dict:
+        """Index each `file` part of a multipart body, or the article page or feed of a JSON body {"url": ...},
+        as a job (one at a time, so asks keep being served): one that is done within NEWSQA_UPLOAD_WAIT_SECONDS
+        gives 201 with the report and articles; otherwise 202 with the job(s)."""
+        if request.headers.get("content-type", "").startswith("application/json"):
+            submitted = [jobs.submit_url(_url_of(await request.body()))]
+        else:
+            parts = (await request.form()).getlist("file")
+            if not parts or any(isinstance(p, str) for p in parts):
+                raise RequestValidationError([{"loc": ["body", "file"], "msg": "upload files as `file` parts "
+                                               f"({', '.join(sorted(SUPPORTED))}), or send JSON {{\"url\": ...}}",
+                                               "type": "missing"}])
+            uploads = [(part.filename or "upload.txt", await read_upload(part, settings)) for part in parts]
+            submitted = [jobs.submit(name, data) for name, data in uploads]
+        return await _finish(submitted, response)
+
+    async def _finish(submitted: list[Job], response: Response) -> dict:
+        """201 with the report when one job ends within the wait; else 202 with the job(s)."""
         if len(submitted) == 1:
             job = await run_in_threadpool(jobs.wait, submitted[0].id, settings.upload_wait_seconds)
             if job.error is not None:
@@ -123,6 +144,27 @@ def _routes(source: Source, settings: Settings, jobs: Jobs) -> APIRouter:
         response.headers["Location"] = f"/api/jobs/{submitted[0].id}"
         found = [job_json(source, settings, jobs.get(j.id)) for j in submitted]
         return {"job": found[0]} if len(found) == 1 else {"jobs": found}
+
+    @router.get("/feeds", summary="The remembered feeds")
+    def list_feeds() -> dict:
+        """Each feed's id, URL, title, when it was added and last checked, how that went, entries read."""
+        return {"feeds": [f.to_dict() for f in source().feeds()]}
+
+    @router.post("/feeds", status_code=201, summary="Remember a feed and index what it holds now")
+    async def add_feed(body: UrlRequest, response: Response) -> dict:
+        """Remember the feed, then fetch and index its articles as a job (201 or 202 as for uploads)."""
+        url = body.url.strip()
+        Feeds.open(settings).add(url)  # UnsupportedUrl (422) before any job starts
+
+        def work(assistant, progress):
+            return assistant.add_feed(url, progress=progress).index
+
+        return await _finish([jobs.submit_work(url, work)], response)
+
+    @router.delete("/feeds/{feed_id}", summary="Forget a feed (its articles stay)")
+    def delete_feed(feed_id: str) -> dict:
+        """Forget it; 404 if it is not remembered."""
+        return {"removed": source().remove_feed(feed_id).to_dict()}
 
     @router.get("/jobs/{job_id}", summary="An upload job: its state, progress, and report or error")
     def get_job(job_id: str) -> dict:
@@ -142,6 +184,15 @@ def _routes(source: Source, settings: Settings, jobs: Jobs) -> APIRouter:
         return source().stats()
 
     return router
+
+
+def _url_of(body: bytes) -> str:
+    """The URL of a JSON body {"url": ...}; 422 for anything else."""
+    try:
+        return UrlRequest.model_validate_json(body).url
+    except ValueError as exc:
+        raise RequestValidationError([{"loc": ["body", "url"], "msg": 'send JSON {"url": "https://..."}: ' +
+                                       str(exc).splitlines()[0][:200], "type": "value_error"}]) from None
 
 
 def job_json(source: Source, settings: Settings, job: Job) -> dict:

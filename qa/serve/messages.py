@@ -1,10 +1,15 @@
-"""What people outside the machine are told: a domain error's message without the server's own paths."""
+"""What people outside the machine are told: a domain error's message without the server's own paths, and text
+escaped so that a page shows it as it is."""
 
 from __future__ import annotations
+
+import html
 
 from ..settings import Settings
 
 INDEX_DIR = "$NEWSQA_INDEX_DIR"
+MARKDOWN_MARKS = frozenset("\\`*_{}[]()!|~$")
+"""Marks that make inline Markdown (emphasis, code, links, images, tables, strike-through, maths) mid-line."""
 
 
 def public_message(exc: Exception, settings: Settings) -> str:
@@ -14,3 +19,14 @@ def public_message(exc: Exception, settings: Settings) -> str:
         if folder not in ("", "."):
             message = message.replace(folder, INDEX_DIR)
     return message
+
+
+def esc(value: object) -> str:
+    """HTML-escape anything shown in the page."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def md_literal(value: object) -> str:
+    """Text shown as it is inside a Markdown line: HTML-escaped, and each inline Markdown mark written as a
+    character reference, so `![q](x)` stays text (no image loads) and `<b>` is not a tag."""
+    return "".join(f"&#{ord(c)};" if c in MARKDOWN_MARKS else c for c in esc(value))

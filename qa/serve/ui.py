@@ -20,7 +20,8 @@ import gradio as gr
 from index import SUPPORTED, StoredArticle
 
 from .. import Answer, Assistant, Citation, NewsqaError, Settings
-from .messages import public_message
+from .messages import esc, md_literal, public_message
+from .web_ui import feeds_markdown, web_section
 
 log = logging.getLogger(__name__)
 Source = Callable[[], Assistant]
@@ -31,8 +32,6 @@ CONTEXT_CHARS = 160
 _REF = re.compile(r"\[(\d+)\]")
 _BLANK_LINES = re.compile(r"\n[ \t]*(?:\n[ \t]*)+")
 _QUESTION = re.compile(r'<div class="nqa-question">(.*)</div>', re.DOTALL)
-MARKDOWN_MARKS = frozenset("\\`*_{}[]()!|~$")
-"""Marks that make inline Markdown (emphasis, code, links, images, tables, strike-through, maths) mid-line."""
 
 CSS = """
 .nqa-answer { line-height: 1.5; font-size: .95em; }
@@ -65,21 +64,11 @@ CSS = """
 .nqa-corpus .nqa-figure b { display: block; font-size: 1.5em; }
 .nqa-corpus p { margin: .2em 0; font-size: .9em; }
 .nqa-short { font-size: 1.15em; }
+.nqa-copies { font-size: .78em; color: var(--body-text-color-subdued); margin-top: .2em; }
 """
 
 
 # --- rendering (pure functions: values in, escaped HTML out) ------------------------------------
-
-def esc(value: object) -> str:
-    """HTML-escape anything shown in the page."""
-    return html.escape("" if value is None else str(value), quote=True)
-
-
-def md_literal(value: object) -> str:
-    """Text shown as it is inside a Markdown line: HTML-escaped, and each inline Markdown mark written as a
-    character reference, so `![q](x)` stays text (no image loads) and `<b>` is not a tag."""
-    return "".join(f"&#{ord(c)};" if c in MARKDOWN_MARKS else c for c in esc(value))
-
 
 def question_html(question: str) -> str:
     """The user's own question in the chat: escaped, in one raw HTML block so Markdown never reads it."""
@@ -164,7 +153,18 @@ def source_html(citation: Citation) -> str:
             f'<blockquote class="nqa-passage">{highlighted_passage(citation, CONTEXT_CHARS)}</blockquote>'
             f'<details class="nqa-whole"><summary class="nqa-file" title="{esc(citation.path)}">{esc(file_name)}'
             f' · characters {citation.start}–{citation.end} · whole passage</summary>'
-            f'<blockquote class="nqa-passage nqa-full">{highlighted_passage(citation)}</blockquote></details></div>')
+            f'<blockquote class="nqa-passage nqa-full">{highlighted_passage(citation)}</blockquote></details>'
+            f'{copies_html(citation.duplicates)}</div>')
+
+
+def copies_html(duplicates) -> str:
+    """The same story published by other outlets (syndicated copies), dated; empty when there are none."""
+    if not duplicates:
+        return ""
+    items = ", ".join(f'{esc(d.get("source") or d.get("title"))} ({esc(d.get("date") or "undated")})'
+                      for d in duplicates)
+    return f'<div class="nqa-copies">Also published by: {items}</div>'
+
 
 
 def coverage_text(stats: dict, articles: Sequence[StoredArticle], samples: int = 3) -> str:
@@ -291,6 +291,10 @@ class Handlers:
         self.source = source
         self.settings = settings
 
+    def errors(self):
+        """The context that turns domain errors into UI messages."""
+        return user_errors(self.settings)
+
     def chat(self, question: str, history: list[dict]):
         """Stream the answer into the chat; the last yield also carries the answer as a JSON string."""
         with user_errors(self.settings):
@@ -373,8 +377,9 @@ def build_ui(source: Source, settings: Settings) -> gr.Blocks:
             with gr.Tab("Ask", id="ask"):
                 corpus = _ask_tab(handlers)
             with gr.Tab("Articles", id="articles"):
-                table, choice = _articles_tab(handlers, settings, corpus)
+                table, choice, feeds = _articles_tab(handlers, settings, corpus)
         demo.load(handlers.corpus, None, [corpus, table, choice], api_visibility="private")
+        demo.load(lambda: feeds_markdown(source().feeds()), None, [feeds], api_visibility="private")
     return demo
 
 
@@ -405,7 +410,8 @@ def _ask_tab(handlers: Handlers) -> gr.HTML:
     return corpus
 
 
-def _articles_tab(handlers: Handlers, settings: Settings, corpus: gr.HTML) -> tuple[gr.Dataframe, gr.Dropdown]:
+def _articles_tab(handlers: Handlers, settings: Settings,
+                  corpus: gr.HTML) -> tuple[gr.Dataframe, gr.Dropdown, gr.Markdown]:
     """Upload with progress; the article table; view and remove."""
     gr.Markdown(f"Upload {', '.join(UPLOAD_TYPES)} files (up to {settings.max_upload_mb:g} MB each). "
                 "Text files may start with header lines such as `Title:`, `Source:`, `Date:`.")
@@ -422,6 +428,7 @@ def _articles_tab(handlers: Handlers, settings: Settings, corpus: gr.HTML) -> tu
     text = gr.Textbox(label="Article text", lines=8, max_lines=20, interactive=False)
     add.click(handlers.upload, [files], [result, files, corpus, table, choice], api_visibility="private",
               concurrency_limit=1)
+    feeds = web_section(handlers, corpus, table, choice)
     remove.click(handlers.remove, [choice], [result, text, corpus, table, choice], api_visibility="private")
     choice.change(handlers.show, [choice], [text], api_visibility="private")
-    return table, choice
+    return table, choice, feeds

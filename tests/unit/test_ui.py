@@ -195,3 +195,31 @@ def test_chat_streams_the_synthesizers_words(tmp_path):
     assert [s.split('<div class="nqa-text">')[1].split("</div>")[0] for s in shown[1:5]] == [
         "The ", "The US ", "The US has ", "The US has about "]
     assert 'The US has about 2,500 troops. <span class="nqa-ref">[1]</span></div>' in shown[-1] and "nqa-source" in shown[-1]
+
+
+def test_a_source_card_lists_the_other_outlets_that_published_the_story():
+    from qa.serve.ui import copies_html
+
+    copies = ({"article_id": "a", "source": "Valley Bulletin", "title": "Storm", "date": "2023-11-02", "url": None},
+              {"article_id": "b", "source": None, "title": "Storm <b>Helena</b>", "date": None, "url": None})
+    assert copies_html(copies) == ('<div class="nqa-copies">Also published by: Valley Bulletin (2023-11-02), '
+                                   'Storm &lt;b&gt;Helena&lt;/b&gt; (undated)</div>')
+    assert copies_html(()) == ""
+
+
+def test_the_web_section_tells_what_a_url_gave_and_keeps_the_table(tmp_path):
+    from index import Feed
+    from qa.serve.ui import Handlers
+    from qa.serve.web_ui import WebHandlers, feeds_markdown
+
+    assistant = fake_assistant(tmp_path / "fake", files=[SEEDS])
+    web = WebHandlers(Handlers(lambda: assistant, assistant.settings))
+    result, url, feeds, corpus, rows, choices = web.add("  ", False, progress=lambda *a, **k: None)
+    assert (result, feeds, len(rows)) == ("Give an article page or feed URL first.", "No feeds remembered yet.", 2)
+    result, url, feeds, corpus, rows, choices = web.add("ftp://x/![a](b)", False, progress=lambda *a, **k: None)
+    assert result.startswith("**Nothing was indexed** from ftp://x/&#33;&#91;a&#93;&#40;b&#41;: ")
+    assert url == "ftp://x/![a](b)" and len(rows) == 2
+    listed = feeds_markdown([Feed(id="f1", url="https://example.org/rss", title="Example *news*",
+                                  checked="2024-01-01T00:00:00Z", status="ok", entries_read=3)])
+    assert listed == ("- **Example &#42;news&#42;** (https://example.org/rss): 3 entries read, "
+                      "last checked 2024-01-01T00:00:00Z, ok")
