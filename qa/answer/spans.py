@@ -48,14 +48,20 @@ def open_entities(query: Query, entities: tuple[Entity, ...]) -> list[Entity]:
 
 
 def short_span(query: Query, quote: str, entities: tuple[Entity, ...], model=None) -> Entity | None:
-    """The span the model scores highest among the open entities; without one, the nearest of the asked type."""
+    """With a model: the best-scored open entity of the asked type, else (or for a question of no particular type)
+    the best-scored open entity if the model trusts it (OTHER_MIN_CHANCE); without one, the nearest of the asked
+    type."""
     if model is not None:
         found = open_entities(query, entities)
         if not found:
             return None
         scores = model.score(span_rows(query, quote, found))
+        typed = [i for i, e in enumerate(found) if _fits(query, e)]
+        if query.answer_type != "OTHER" and typed:
+            return found[max(typed, key=lambda i: scores[i])]
+        # No entity of the asked type (or none asked): the model's best, only when it trusts it.
         best = int(np.argmax(scores))
-        if query.answer_type == "OTHER" and 1.0 / (1.0 + np.exp(-scores[best])) < OTHER_MIN_CHANCE:
+        if 1.0 / (1.0 + np.exp(-scores[best])) < OTHER_MIN_CHANCE:
             return None
         return found[best]
     found = candidates(query, quote, entities)
@@ -98,8 +104,15 @@ def render(entity: Entity, quote: str) -> str:
     return " ".join(text.split()[:MAX_WORDS])
 
 
+DURATION = re.compile(r"\bhow (long|old)\b", re.I)
+
+
 def _fits(query: Query, e: Entity) -> bool:
-    """Does the entity have the asked type (a count that is not a bare year, unless time is asked)?"""
+    """Does the entity have the asked type (a count that is not a bare year, unless time is asked; a duration
+    such as "2-hour" or "seven years" for how long / how old)?"""
+    if query.answer_type == "NUMBER" and e.label in ("DATE", "TIME") and DURATION.search(query.text):
+        return bool(re.search(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|dozen|hundred)\b", e.text,
+                              re.I)) and bool(TIME_UNIT.search(e.text))
     if not e.fits(query.answer_type):
         return False
     return not (query.answer_type == "NUMBER" and e.label == "CARDINAL" and YEAR.fullmatch(e.text.strip())

@@ -94,3 +94,20 @@ def test_the_entity_both_outlets_mention_wins(ner):
     found = agree(query, claims, PASSAGES, ner)
     assert (found.name, found.claims, found.articles) == ("Sam Bankman-Fried", 2, 2)
     assert [s.passage.id for s in found.sentences] == ["a", "b"]
+
+
+def test_the_span_model_keeps_to_the_asked_type_and_reads_durations(ner):
+    from qa.answer.scorer import load_scorer
+
+    spans = load_scorer("default").spans
+
+    def learned(question: str, sentence: str) -> str | None:
+        found = short_span(analyse(question), sentence, ner.entities([sentence])[0], spans)
+        return render(found, sentence) if found else None
+
+    macron = "Emanuel Macron also stressed that “no matter what choices the Americans make,” France will stay."
+    assert learned("Which company makes the iPhone?", macron) is None, "a nationality is no company"
+    standoff = "The assailants initially clashed in a 2-hour military standoff with police forces, in which three " \
+               "policemen were killed."
+    assert learned("How long was the military standoff between the assailants and the police?", standoff) == "2-hour"
+    assert learned("How many policemen were killed in the standoff?", standoff) == "three policemen"
