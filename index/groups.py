@@ -3,6 +3,7 @@ list a group's other copies, count the groups (index/dedupe.py finds them at ing
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Mapping, Sequence
@@ -16,13 +17,26 @@ def group_of(item: Passage | StoredArticle) -> str:
     return item.group or (item.article_id if isinstance(item, Passage) else item.id)
 
 
+FIGURES = re.compile(r"\d[\d,.]*\d|\d|\b[A-Z][\w’'-]+")
+SAME_FIGURES = 0.7
+"""A passage of another copy is left out only if most (70%) of its numbers and names are those the kept copy shows:
+articles written from one template (results, reports) share many word 5-grams, but not their figures."""
+
+
 def collapse(passages: Sequence[Passage]) -> list[Passage]:
     """The passages in their order with the copies left out: in each group, only the article that ranks first
-    keeps its passages (the same story from other outlets is dropped, other passages of that article stay)."""
+    keeps its passages (the same story from other outlets is dropped, other passages of that article stay),
+    unless a passage's numbers and names differ from what the kept copy shows (then it is another story)."""
     owner: dict[str, str] = {}
+    shown: dict[str, set[str]] = defaultdict(set)
     kept = []
     for p in passages:
-        if owner.setdefault(group_of(p), p.article_id) == p.article_id:
+        group = group_of(p)
+        figures = set(FIGURES.findall(p.text))
+        if owner.setdefault(group, p.article_id) == p.article_id:
+            kept.append(p)
+            shown[group] |= figures
+        elif figures and len(figures & shown[group]) / len(figures) < SAME_FIGURES:
             kept.append(p)
     return kept
 

@@ -112,3 +112,16 @@ def test_copies_lists_the_other_members_oldest_first(tmp_path):
                          "title": "Storm Helena knocks out power to 180,000 homes along the coast",
                          "date": "2023-11-02", "url": None}
     assert groups.copies(articles["chips-own-water"].id) == [] and groups.copies("nope") == []
+
+
+def test_collapse_keeps_a_passage_whose_figures_differ_from_the_kept_copy():
+    """Articles from one template (the same sentences, other names and numbers) can share a group; a question about
+    one of them must still find it."""
+    def harbour(name, ships):
+        return f"The harbour of {name} handled {ships} ships in week 3, the port authority said in its report."
+
+    ranked = [Passage(id="b-1", article_id="b", text=harbour("Belmouth", 1003), start=0, end=90, title="B", group="g"),
+              Passage(id="f-1", article_id="f", text=harbour("Falwick", 1363), start=0, end=90, title="F", group="g"),
+              Passage(id="w-1", article_id="w", text=harbour("Belmouth", 1003) + " Ferries ran.", start=0, end=90,
+                      title="W", group="g")]
+    assert [p.id for p in collapse(ranked)] == ["b-1", "f-1"]

@@ -111,3 +111,15 @@ def test_the_span_model_keeps_to_the_asked_type_and_reads_durations(ner):
                "policemen were killed."
     assert learned("How long was the military standoff between the assailants and the police?", standoff) == "2-hour"
     assert learned("How many policemen were killed in the standoff?", standoff) == "three policemen"
+
+
+def test_a_bare_count_read_as_a_date_still_answers_how_many(ner):
+    from qa.answer.scorer import load_scorer
+
+    spans = load_scorer("default").spans
+    for question, sentence, expected in (
+            ("How many US troops remain?", "Exactly 42 US troops remain in Iraq, officials said.", "42"),
+            ("How many ships did Falwick handle in week 3?",
+             "The harbour of Falwick handled 1363 ships in week 3, the port authority said.", "1363")):
+        found = short_span(analyse(question), sentence, ner.entities([sentence])[0], spans)
+        assert found is not None and render(found, sentence) == expected
