@@ -110,15 +110,16 @@ DURATION = re.compile(r"\bhow (long|old)\b", re.I)
 def _fits(query: Query, e: Entity) -> bool:
     """Does the entity have the asked type (a count that is not a bare year, unless time is asked; a duration
     such as "2-hour" or "seven years" for how long / how old)?"""
-    if query.answer_type == "NUMBER" and e.label in ("DATE", "TIME") and re.fullmatch(r"\d[\d,.]*", e.text.strip()) \
-            and not YEAR.fullmatch(e.text.strip()):
-        return True  # a bare count the tagger read as a date ("Exactly 42 US troops", "handled 1363 ships")
-    if query.answer_type == "NUMBER" and e.label in ("DATE", "TIME") and DURATION.search(query.text):
-        return bool(re.search(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|dozen|hundred)\b", e.text,
-                              re.I)) and bool(TIME_UNIT.search(e.text))
+    text = e.text.strip()
+    if query.answer_type == "NUMBER" and e.label in ("DATE", "TIME"):
+        if re.fullmatch(r"\d[\d,.]*", text) and not YEAR.fullmatch(text):
+            return True  # a bare count the tagger read as a date ("Exactly 42 US troops", "handled 1363 ships")
+        if DURATION.search(query.text):
+            return bool(re.search(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|dozen|hundred)\b", text,
+                                  re.I)) and bool(TIME_UNIT.search(text))
     if not e.fits(query.answer_type):
         return False
-    return not (query.answer_type == "NUMBER" and e.label == "CARDINAL" and YEAR.fullmatch(e.text.strip())
+    return not (query.answer_type == "NUMBER" and e.label == "CARDINAL" and YEAR.fullmatch(text)
                 and not TIME_UNIT.search(query.text))
 
 

@@ -30,3 +30,9 @@ def md_literal(value: object) -> str:
     """Text shown as it is inside a Markdown line: HTML-escaped, and each inline Markdown mark written as a
     character reference, so `![q](x)` stays text (no image loads) and `<b>` is not a tag."""
     return "".join(f"&#{ord(c)};" if c in MARKDOWN_MARKS else c for c in esc(value))
+
+
+def report_line(label: str, report) -> str:
+    """One Markdown result line of an indexing report: what it added, updated, left and skipped."""
+    return (f"- **{md_literal(label)}**: added {report.added}, updated {report.updated}, unchanged {report.unchanged}, "
+            f"skipped {len(report.skipped)} ({report.passages} passages, {report.seconds:.1f} s)")

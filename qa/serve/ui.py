@@ -20,7 +20,7 @@ import gradio as gr
 from index import SUPPORTED, StoredArticle
 
 from .. import Answer, Assistant, Citation, NewsqaError, Settings
-from .messages import esc, md_literal, public_message
+from .messages import esc, md_literal, public_message, report_line
 from .web_ui import feeds_markdown, web_section
 
 log = logging.getLogger(__name__)
@@ -342,9 +342,7 @@ class Handlers:
                 except NewsqaError as exc:
                     failures.append(f"- **{md_literal(name)}**: {md_literal(public_message(exc, self.settings))}")
                     continue
-                lines.append(f"- **{md_literal(name)}**: added {report.added}, updated {report.updated}, "
-                             f"unchanged {report.unchanged}, skipped {len(report.skipped)} "
-                             f"({report.passages} passages, {report.seconds:.1f} s)")
+                lines.append(report_line(name, report))
             head = ["**Nothing was indexed.**", ""] if failures and not lines else lines
             result = "\n".join(head + (["", "Not indexed:"] + failures if failures and lines else failures))
             return (result, None) + self.corpus()

@@ -9,15 +9,14 @@ import gradio as gr
 
 from index import Feed, IndexReport, NewsqaError
 
-from .messages import md_literal, public_message
+from .messages import md_literal, public_message, report_line
 
 MAX_SKIPS_SHOWN = 20
 
 
 def report_lines(label: str, report: IndexReport) -> str:
     """What a URL added, then each item skipped with its reason."""
-    lines = [f"- **{md_literal(label)}**: added {report.added}, updated {report.updated}, unchanged "
-             f"{report.unchanged}, skipped {len(report.skipped)} ({report.passages} passages, {report.seconds:.1f} s)"]
+    lines = [report_line(label, report)]
     lines += [f"  - skipped {md_literal(s.path)}: {md_literal(s.reason)}" for s in report.skipped[:MAX_SKIPS_SHOWN]]
     return "\n".join(lines)
 
