@@ -29,6 +29,10 @@ class IndexDamaged(IndexUnavailable):
     """The index's files are damaged (a vector file or the database); the message says how to rebuild it."""
 
 
+class EncoderMismatch(IndexUnavailable):
+    """The index was embedded by an encoder whose vectors differ from the configured one's (e.g. int8 vs fp32)."""
+
+
 class StorageFull(IndexUnavailable):
     """The disk under the index or its uploads folder has no space left."""
 

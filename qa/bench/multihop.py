@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
-from . import multihop_dir
+from . import multihop_dir, write_result
 from .metrics import QueryScore, by_type, score_query
 from .stats import percentiles_ms
 
@@ -87,10 +87,10 @@ def corpus_file(records: list[dict], corpus: Path, index_dir: Path, total: int) 
 def build(settings, corpus: Path) -> dict:
     """Index the corpus with the product's ingestion; time it, then time a re-index of the unchanged
     corpus. On a fresh build, also time the raw encoder on the same passages (kept in the folder)."""
-    from index import build_index, load_embedder
+    from index import build_index, settings_embedder
 
     started = time.perf_counter()
-    embedder = load_embedder(settings.embed_model, settings.embed_batch)
+    embedder = settings_embedder(settings)
     load_seconds = time.perf_counter() - started
     started = time.perf_counter()
     report = build_index(settings, [corpus], embedder=embedder)
@@ -340,9 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     result = run(args)
     print(table(result) if "project" in result else json.dumps(result, indent=2))
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(result, indent=2))
+    write_result(args.out, result)
     return 0
 
 
