@@ -4,6 +4,8 @@
 class NewsqaError(Exception):
     """Base class of every error the product raises on purpose."""
 
+    exit_code = 1  # what the command-line tools exit with
+
 
 class UnsupportedFile(NewsqaError):
     """A file type, size or content the product cannot ingest."""
@@ -31,6 +33,8 @@ class IndexDamaged(IndexUnavailable):
 
 class EncoderMismatch(IndexUnavailable):
     """The index was embedded by an encoder whose vectors differ from the configured one's (e.g. int8 vs fp32)."""
+
+    exit_code = 4
 
 
 class StorageFull(IndexUnavailable):

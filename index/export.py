@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
+import warnings
 from pathlib import Path
 
 from .errors import IndexUnavailable
@@ -75,12 +77,16 @@ def _export(model_dir: str, out: Path) -> None:
             mean = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
             return torch.nn.functional.normalize(mean, p=2, dim=1)
 
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
     model = SentenceTransformer(model_dir, device="cpu")
     body = model[0].auto_model.eval()
     body.set_attn_implementation("eager")  # the optimiser fuses the eager attention pattern, not SDPA's
     sample = model.tokenizer(["an example", "a longer example sentence"], padding=True, return_tensors="pt")
     axes = {name: {0: "batch", 1: "tokens"} for name in INPUTS} | {"vector": {0: "batch"}}
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the TorchScript exporter's notes on traced control flow
         torch.onnx.export(Pooled(body).eval(), tuple(sample[name] for name in INPUTS), str(out),
                           input_names=list(INPUTS), output_names=["vector"], dynamic_axes=axes, opset_version=17,
                           dynamo=False)
@@ -104,6 +110,10 @@ def _quantise(optimised: Path, out: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     tmp = out.with_name(f"{out.stem}.{os.getpid()}.tmp.onnx")
-    quantize_dynamic(str(optimised), str(tmp), weight_type=QuantType.QInt8, per_channel=True,
-                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    logging.disable(logging.WARNING)  # its advice to pre-process applies to static quantisation
+    try:
+        quantize_dynamic(str(optimised), str(tmp), weight_type=QuantType.QInt8, per_channel=True,
+                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    finally:
+        logging.disable(logging.NOTSET)
     tmp.replace(out)

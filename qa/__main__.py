@@ -1,4 +1,7 @@
-"""CLI: python -m qa ask "QUESTION" [--index-dir DIR] [--json] | python -m qa search "QUERY" [-k N]."""
+"""CLI: python -m qa ask "QUESTION" [--index-dir DIR] [--json] | python -m qa search "QUERY" [-k N].
+
+Exit codes: 0 answered; 1 an error; 2 a bad setting; 4 the index was embedded by another encoder (index/__main__.py).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from .answer import source_label
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Parse arguments, run the command; domain errors become a message and exit code 1."""
+    """Parse arguments, run the command; domain errors become a message and exit code 1 (4: another encoder)."""
     parser = argparse.ArgumentParser(prog="python -m qa", description="Ask the indexed news articles.")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, helptext in (("ask", "answer a question with citations"), ("search", "list matching passages")):
@@ -38,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         answer = assistant.ask(args.question, k=args.k)
     except NewsqaError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return exc.exit_code
     print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False) if args.json else render(answer))
     return 0
 
