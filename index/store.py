@@ -265,6 +265,11 @@ class Store:
             for pid, doc, meta in zip(ids, docs, metas):
                 yield _passage(pid, doc, meta or {})
 
+    def vectors(self) -> dict[str, np.ndarray]:
+        """Every stored passage's vector, by passage id (for comparing encoders; a whole corpus in memory)."""
+        return {pid: np.asarray(v, dtype=np.float32) for ids, vecs, _ in self._pages(self.passages_col, ["embeddings"])
+                for pid, v in zip(ids, vecs)}
+
     def query(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
         """Nearest passages to a vector: (passage id, cosine similarity), best first (fewer than n when
         the collection holds fewer; Chroma returns what it has)."""
@@ -272,13 +277,13 @@ class Store:
         return [(pid, 1.0 - float(d)) for pid, d in zip(got["ids"][0], got["distances"][0])]
 
     def _pages(self, col, include: list[str]) -> Iterator[tuple[list, list, list]]:
-        """A collection's records, page by page."""
+        """A collection's records, page by page: (ids, documents or, when included, embeddings, metadatas)."""
         offset = 0
         while True:
             got = col.get(include=include, limit=PAGE, offset=offset)
             if not got["ids"]:
                 return
-            docs = got.get("documents") or [None] * len(got["ids"])
+            docs = got["embeddings"] if "embeddings" in include else got.get("documents") or [None] * len(got["ids"])
             metas = got.get("metadatas") or [None] * len(got["ids"])
             yield got["ids"], docs, metas
             offset += len(got["ids"])
