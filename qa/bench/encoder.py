@@ -98,7 +98,16 @@ def dev_delta(fp32_result: Path | None, fast_result: Path | None) -> dict | None
 
 
 def run(args) -> dict:
-    """The whole comparison as the command line describes it."""
+    """The whole comparison as the command line describes it (timings reused from --timings when given)."""
+    result = json.loads(args.timings.read_text()) if args.timings else timings(args)
+    if args.against:
+        result.update(stored_cosines(args.index_dir, args.against))
+    result["dev_delta"] = dev_delta(args.dev_fp32, args.dev_fast) or result.get("dev_delta")
+    return result
+
+
+def timings(args) -> dict:
+    """Both encoders timed on the same passages and queries, interleaved; cosine on those passages."""
     from index import IndexSettings, load_embedder
 
     from .multihop import load_queries, select
@@ -113,12 +122,8 @@ def run(args) -> dict:
     fast = load_embedder(settings.embed_model, settings.embed_batch, fast_variant, settings.cache_dir,
                          settings.encoder_threads)
     slow.embed(texts[:8]), fast.embed(texts[:8])  # warm up both
-    result = {"fast": fast_variant, **compare_passages(slow, fast, texts, args.chunk),
-              **compare_queries(slow, fast, queries)}
-    if args.against:
-        result.update(stored_cosines(args.index_dir, args.against))
-    result["dev_delta"] = dev_delta(args.dev_fp32, args.dev_fast)
-    return result
+    return {"fast": fast_variant, **compare_passages(slow, fast, texts, args.chunk),
+            **compare_queries(slow, fast, queries)}
 
 
 def table(result: dict) -> str:
@@ -143,12 +148,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=Path, default=multihop_dir() / "MultiHopRAG.json")
     parser.add_argument("--fast", choices=["onnx", "onnx-int8"], help="the encoder to compare (default: configured)")
     parser.add_argument("--limit", type=int, help="only the first N passages")
-    parser.add_argument("--chunk", type=int, default=256, help="passages per interleaved chunk")
+    parser.add_argument("--chunk", type=int, default=256, help="passages per interleaved chunk (the indexer embeds 256 "
+                                                               "at a time)")
     parser.add_argument("--queries-n", type=int, default=200, help="dev queries timed one by one")
     parser.add_argument("--against", type=Path, help="the same corpus indexed by the fast encoder: cosine over all "
                                                      "its passages, from the stored vectors")
     parser.add_argument("--dev-fp32", type=Path, help="saved multihop --out result of the torch fp32 index")
     parser.add_argument("--dev-fast", type=Path, help="saved multihop --out result of the fast encoder's index")
+    parser.add_argument("--timings", type=Path, help="reuse the timings of a saved result (--json) of this command")
     parser.add_argument("--json", type=Path, help="write the result as JSON")
     args = parser.parse_args(argv)
     result = run(args)
