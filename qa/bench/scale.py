@@ -81,14 +81,14 @@ def synthetic_articles(count: int, sentences: list[str], outlets: list[str], see
         yield article, passages
 
 
-def sample_vectors(sentences: list[str], settings, cache: Path) -> np.ndarray:
-    """Real encoder vectors of VECTOR_SAMPLE passages made like the synthetic ones (cached in the work folder)."""
+def sample_vectors(sentences: list[str], settings, cache: Path, count: int = VECTOR_SAMPLE) -> np.ndarray:
+    """Real encoder vectors of `count` passages made like the synthetic ones (cached in the work folder)."""
     if cache.exists():
         return np.load(cache)
     from index import settings_embedder
 
     rng = np.random.default_rng(7)
-    texts = [" ".join(sentences[i] for i in rng.integers(0, len(sentences), size=3)) for _ in range(VECTOR_SAMPLE)]
+    texts = [" ".join(sentences[i] for i in rng.integers(0, len(sentences), size=3)) for _ in range(count)]
     vectors = settings_embedder(settings).embed(texts)
     np.save(cache, vectors)
     return vectors
@@ -138,7 +138,8 @@ def latencies(function, queries: list[str]) -> dict:
     return percentiles_ms(seconds)
 
 
-def one_size(passages: int, work: Path, corpus: Path, queries: list[str], server: tuple[str, int] | None) -> dict:
+def one_size(passages: int, work: Path, corpus: Path, queries: list[str], server: tuple[str, int] | None,
+             sample: int = VECTOR_SAMPLE) -> dict:
     """Build a fresh index of about `passages` synthetic passages and measure it (run in a child process)."""
     from index import Corpus, Store
     from qa import Assistant, Settings
@@ -148,7 +149,7 @@ def one_size(passages: int, work: Path, corpus: Path, queries: list[str], server
     settings = replace(base, collection=f"scale{passages}x{int(time.time())}",
                        **({"chroma_host": server[0], "chroma_port": server[1]} if server else {}))
     shutil.rmtree(settings.index_dir, ignore_errors=True)
-    vectors = sample_vectors(sentences, settings, work / "sample-vectors.npy")
+    vectors = sample_vectors(sentences, settings, work / f"sample-vectors-{sample}.npy", sample)
     store = Store.open(settings, create=True)
     articles = max(1, passages // PER_ARTICLE)
     add_seconds = fill(store, articles, sentences, outlets, vectors)
@@ -208,7 +209,7 @@ def child(args) -> int:
 
     queries = [q.text for q in select(load_queries(args.queries), "dev")][:args.queries_n]
     server = _host_port(args.server) if args.server else None  # children get a URL, never 'start'
-    row = one_size(args.one, args.work, args.corpus, queries, server)
+    row = one_size(args.one, args.work, args.corpus, queries, server, args.vector_sample)
     print("ROW " + json.dumps(row), flush=True)
     return 0
 
@@ -237,7 +238,8 @@ def run_sizes(args, sizes: list[int]) -> list[dict]:
 def _child_row(args, size: int, server: str | None) -> dict:
     """Run one size in a child process and return its row."""
     command = [sys.executable, "-m", "qa.bench", "scale", "--one", str(size), "--work", str(args.work),
-               "--corpus", str(args.corpus), "--queries", str(args.queries), "--queries-n", str(args.queries_n)]
+               "--corpus", str(args.corpus), "--queries", str(args.queries), "--queries-n", str(args.queries_n),
+               "--vector-sample", str(args.vector_sample)]
     command += ["--server", server] if server else []
     done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)
     found = [line[4:] for line in done.stdout.splitlines() if line.startswith("ROW ")]
@@ -323,10 +325,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=multihop_dir() / "corpus.json")
     parser.add_argument("--queries", type=Path, default=multihop_dir() / "MultiHopRAG.json")
     parser.add_argument("--queries-n", type=int, default=50, help="dev queries timed per search kind")
+    parser.add_argument("--vector-sample", type=int, default=VECTOR_SAMPLE,
+                        help=f"passages embedded for real, whose vectors are recombined (default {VECTOR_SAMPLE})")
+    parser.add_argument("--rows", type=Path, help="print and plot the rows of a saved --json result instead of running")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
         return child(args)
+    if args.rows:
+        saved = json.loads(args.rows.read_text())
+        return report(args, saved["rows"], saved.get("server"))
     temporary = args.work is None
     args.work = Path(tempfile.mkdtemp(prefix="newsqa-scale-")) if temporary else args.work
     args.work.mkdir(parents=True, exist_ok=True)
@@ -335,10 +343,15 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if temporary:
             shutil.rmtree(args.work, ignore_errors=True)
+    return report(args, rows, args.server)
+
+
+def report(args, rows: list[dict], server: str | None) -> int:
+    """Print the table; write the JSON and the plot when asked."""
     print(table(rows))
-    write_result(args.json, {"rows": rows, "server": args.server})
+    write_result(args.json, {"rows": rows, "server": server})
     if args.plot:
-        plot(rows, args.plot, "newsqa at scale" + (" (Chroma server)" if args.server else " (embedded Chroma)"))
+        plot(rows, args.plot, "newsqa at scale" + (" (Chroma server)" if server else " (embedded Chroma)"))
     return 0
 
 

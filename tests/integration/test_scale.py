@@ -19,7 +19,7 @@ def test_scale_benchmark_at_2000_passages(tmp_path, capsys):
     out, png = tmp_path / "scale.json", tmp_path / "scale.png"
     assert main(["--passages", "2000", "--json", str(out), "--plot", str(png), "--work", str(tmp_path / "work"),
                  "--corpus", str(MULTIHOP / "corpus.json"), "--queries", str(MULTIHOP / "MultiHopRAG.json"),
-                 "--queries-n", "5"]) == 0
+                 "--queries-n", "5", "--vector-sample", "32"]) == 0
     rows = json.loads(out.read_text())["rows"]
     assert len(rows) == 1 and set(ROW_KEYS) <= set(rows[0])
     row = rows[0]
