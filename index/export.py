@@ -34,6 +34,7 @@ def exported_model(model_dir: str, variant: str, cache_dir: Path) -> Path:
         return target
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        _remove_stale(folder)
         optimised = folder / "onnx-fp32.onnx"
         if not optimised.exists():
             raw = folder / f"raw.{os.getpid()}.onnx"
@@ -46,6 +47,19 @@ def exported_model(model_dir: str, variant: str, cache_dir: Path) -> Path:
         raise IndexUnavailable(f"Cannot write the exported encoder under {folder} ({exc}): set NEWSQA_CACHE_DIR "
                                f"to a writable folder, or NEWSQA_ENCODER=torch") from exc
     return target
+
+
+def _remove_stale(folder: Path, seconds: float = 600.0) -> None:
+    """Delete what an export killed midway left (its per-process temporary files), once they are old enough that
+    no export still running can own them."""
+    import time
+
+    for path in [*folder.glob("raw.*.onnx"), *folder.glob("*.tmp*")]:
+        try:
+            if time.time() - path.stat().st_mtime > seconds:
+                path.unlink()
+        except OSError:
+            pass
 
 
 def _key(model_dir: str) -> str:
