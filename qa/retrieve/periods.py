@@ -20,16 +20,22 @@ _COUNT = r"(?:\d{1,3}|a|one|two|three|four|five|six|seven|eight|nine|ten|a\s+few
 _ATOM = re.compile(
     r"(?:\b(?P<prep>[Ss]ince|[Bb]etween|[Ff]rom|[Aa]fter|[Bb]efore|[Uu]ntil|[Tt]ill|[Ii]n|[Oo]n|[Dd]uring|[Oo]f|"
     r"[Aa]nd|[Tt]o)\s+)?(?P<the>the\s+)?"
-    r"(?P<atom>"
+    r"(?P<atom>(?P<iso>(?:19|20)\d{2}-[01]\d-[0-3]\d)"
+    r"|"
     rf"(?P<day>{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+(?:19|20)\d{{2}})?)"
     rf"|(?P<month_year>{_MONTH}\.?,?\s+(?:19|20)\d{{2}})"
-    rf"|(?P<relative>(?i:yesterday|today|(?:last|this|past|previous)\s+(?:week|month|year|{_WEEKDAY})|"
-    rf"{_COUNT}\s+(?:days?|weeks?|months?|years?)\s+ago))"
+    rf"|(?P<relative>yesterday|today|(?:[Ll]ast|[Tt]his|[Pp]ast|[Pp]revious)\s+(?:week|month|year|{_WEEKDAY})|"
+    rf"{_COUNT}\s+(?:days?|weeks?|months?|years?)\s+ago)"
     r"|(?P<season>(?i:spring|summer|autumn|fall|winter)(?:\s+(?:of\s+)?(?P<season_year>(?:19|20)\d{2}))?)"
     rf"|(?P<month>{_MONTH})"
-    r"|(?P<year>(?:19|20)\d{2})"
+    r"|(?P<year>(?:19|20)\d{2})(?![-/]\d)"
     r")\b(?!\.?\d)")
-_RESTRICT = re.compile(r"\b(?:only|since|between)\b", re.I)
+_ONLY_BEFORE = re.compile(r"\bonly(?:\s+(?:articles?|reports?|news|stories|coverage))?(?:\s+(?:published|written|"
+                          r"dated|reported|from))?\s*$", re.I)
+_ONLY_AFTER = re.compile(r"^,?\s*only\b", re.I)
+_RESTRICTING = ("since", "between")
+"""Prepositions that make a period a filter ('since the summer', 'between May 1 and May 5'); so does 'only' said with
+the date ('only in October', 'in 2023 only')."""
 _SEASONS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}
 _JOINS = {"between": "and", "from": "to"}
 """'between A and B', 'from A to B': one period from A's first day to B's last."""
@@ -88,10 +94,10 @@ class QuestionDates:
 def question_dates(question: str, today: date) -> QuestionDates:
     """The periods written in a question, read relative to `today` (the corpus's newest article date)."""
     periods: list[Period] = []
-    opener, last_end = "", -1
+    opener, last_end, restrict = "", -1, False
     for match in _ATOM.finditer(question):
         prep = (match["prep"] or "").lower()
-        joins = bool(periods) and not question[last_end:match.start()].strip() and _JOINS.get(opener) == prep
+        joins = bool(periods) and not question[last_end:match.start()].strip(" ,") and _JOINS.get(opener) == prep
         if not joins and not _stands_alone(match, prep):
             continue
         first, last = _days(match, today)
@@ -105,8 +111,14 @@ def question_dates(question: str, today: date) -> QuestionDates:
         else:
             periods.append(_bounded(text, prep, first, last))
             opener = prep
+            restrict = restrict or prep in _RESTRICTING or _only(question, match)
         last_end = match.end()
-    return QuestionDates(tuple(periods), bool(periods) and bool(_RESTRICT.search(question)))
+    return QuestionDates(tuple(periods), bool(periods) and restrict)
+
+
+def _only(question: str, match: re.Match) -> bool:
+    """True when 'only' is said with the date ('only in October', 'only articles from May', 'in 2023 only')."""
+    return bool(_ONLY_BEFORE.search(question[:match.start()]) or _ONLY_AFTER.match(question[match.end():]))
 
 
 def _stands_alone(match: re.Match, prep: str) -> bool:
@@ -143,6 +155,8 @@ def _days(match: re.Match, today: date) -> tuple[date | None, date | None]:
     if parsed is None:
         return None, None
     day, period = parsed
+    if match["relative"] and match["relative"].lower().startswith("past"):
+        return _rolling(period, today), today
     if period == "week":
         monday = day - timedelta(days=day.weekday())
         return monday, monday + timedelta(days=6)
@@ -164,6 +178,15 @@ def _parse(text: str, today: date) -> tuple[date, str] | None:
     if data.date_obj is None:
         return None
     return data.date_obj.date(), data.period or "day"
+
+
+def _rolling(unit: str, today: date) -> date:
+    """The first day of 'the past week / month / year': a window of that length ending today."""
+    if unit == "week":
+        return today - timedelta(days=6)
+    if unit == "month":
+        return today - timedelta(days=29)
+    return today - timedelta(days=364)
 
 
 def _season(name: str, year: str | None, today: date) -> tuple[date, date]:

@@ -128,7 +128,7 @@ class Retriever:
         dense = self._dense(vector, snapshot, allowed)
         scores = _masked(snapshot, allowed)
         keyword = scores(question)
-        days = [*named_dates(question), *self.dates(question).periods]
+        days = [*named_dates(question), *(p for p in self.dates(question).periods if p.start and p.end)]
         fused = self._boost_dates(self._fuse(dense, keyword, None, snapshot, catalog), days, snapshot)
         if self.reranker is not None:
             fused = self._rerank(question, fused, snapshot)

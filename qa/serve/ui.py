@@ -460,12 +460,13 @@ def _ask_tab(handlers: Handlers) -> tuple[gr.HTML, list]:
 
 
 def _filters() -> list:
-    """The outlet multi-selects and the date boxes (their choices are filled when the corpus view changes)."""
+    """The outlet multi-selects and the date boxes (their choices are filled when the corpus view changes; an API
+    caller may name any outlet)."""
     gr.Markdown("### Filters")
-    sources = gr.Dropdown(label="Only these outlets", choices=[], value=[], multiselect=True,
+    sources = gr.Dropdown(label="Only these outlets", choices=[], value=[], multiselect=True, allow_custom_value=True,
                           elem_id="nqa-sources")
     excluded = gr.Dropdown(label="Leave out outlets", choices=[], value=[], multiselect=True,
-                           elem_id="nqa-exclude-sources")
+                           allow_custom_value=True, elem_id="nqa-exclude-sources")
     with gr.Row():
         since = gr.Textbox(label="Since", placeholder="YYYY-MM-DD", max_lines=1, elem_id="nqa-since", min_width=100)
         until = gr.Textbox(label="Until", placeholder="YYYY-MM-DD", max_lines=1, elem_id="nqa-until", min_width=100)
