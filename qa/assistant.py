@@ -26,7 +26,7 @@ from .events import Event, final_answer
 from .questions import check_history, without_escapes
 from .retrieve import Retriever, analyse, check_question
 from .retrieve.filters import Filters, no_match
-from .retrieve.periods import QuestionDates
+from .retrieve.periods import QuestionDates, warm_up
 from .settings import Settings
 from .timeline import Timeline, best_sentences, timeline, timeline_topic
 
@@ -63,6 +63,7 @@ class Assistant:
             from .generate import Synthesizer
 
             synthesizer = Synthesizer.from_settings(settings)
+        warm_up()
         return cls(settings, corpus, Retriever.from_settings(corpus, settings), synthesizer)
 
     @property
@@ -150,12 +151,14 @@ class Assistant:
         """The dated events about a topic across the articles that pass the filters, oldest first (undated last),
         one quoted and cited sentence each, syndicated copies merged."""
         topic = self.question(topic)
-        scope = scope_of(Filters.of(filters), self._retriever.dates(topic))
+        dates = self._retriever.dates(topic)
+        scope = scope_of(Filters.of(filters), dates)
         if scope is None or not self._retriever.admitted(scope):
             return Timeline(topic, (), scope or Filters.of(filters))
-        vector = self._corpus.embedder.embed([topic])[0]
-        passages = self._retriever.search(topic, k=TIMELINE_PASSAGES, vector=vector, filters=scope)
-        chosen = best_sentences(analyse(topic), vector, passages, self._reader.sentence_vectors)
+        about = dates.rest or topic  # "Kirkuk since May": the articles about Kirkuk, since May
+        vector = self._corpus.embedder.embed([about])[0]
+        passages = self._retriever.search(about, k=TIMELINE_PASSAGES, vector=vector, filters=scope)
+        chosen = best_sentences(analyse(about), vector, passages, self._reader.sentence_vectors)
         return timeline(topic, chosen, self._groups(), scope)
 
     def reading(self, question: str, k: int | None = None):

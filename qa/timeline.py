@@ -9,6 +9,7 @@ come last.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
@@ -23,6 +24,9 @@ from .answer.types import is_heading
 from .retrieve.filters import Filters
 from .retrieve.query import Query
 
+LEDE = 0.15
+"""The weight of a sentence's place in its article (the first candidate gets LEDE, the next half of it, ...): news
+reports the event first."""
 MIN_TERMS = 2 / 3
 """The share of the topic's terms an article's passage must hold (all its names, too) to be about the topic."""
 ASKS = re.compile(r"^\W*(?:so\s+)?what(?:'s|’s|\s+has|\s+had|\s+is)?\s+happen(?:ed|ing|s)?\s+(?:with|to|in|about)\s+"
@@ -77,15 +81,20 @@ def about(query: Query, passage: Passage) -> bool:
 
 def best_sentences(query: Query, topic: np.ndarray, passages: Sequence[Passage],
                    vectors: Callable[[list[Sentence]], np.ndarray]) -> list[Sentence]:
-    """Each article's sentence that best matches the topic (its terms, then the cosine with `topic`, computed by
-    `vectors`), in the order the articles were retrieved; headings and one-word lines are left out."""
+    """Each article's sentence that best matches the topic (its terms, the cosine with `topic` computed by
+    `vectors`, and a little its place in the article), in the order the articles were retrieved; headings are left
+    out."""
     found = [s for s in candidates([p for p in passages if about(query, p)]) if not is_heading(s.text)]
     if not found:
         return []
     cosine = vectors(found) @ topic
+    starts: dict[str, list[int]] = defaultdict(list)
+    for sentence in found:
+        starts[sentence.passage.article_id].append(sentence.start)
     best: dict[str, tuple[float, Sentence]] = {}
     for sentence, similarity in zip(found, cosine):
-        score = coverage(query.terms, sentence.text, sentence.passage) + float(similarity)
+        place = sorted(starts[sentence.passage.article_id]).index(sentence.start)
+        score = coverage(query.terms, sentence.text, sentence.passage) + float(similarity) + LEDE * 0.5 ** place
         article = sentence.passage.article_id
         if article not in best or score > best[article][0]:
             best[article] = (score, sentence)

@@ -37,8 +37,8 @@ _RESTRICTING = ("since", "between")
 """Prepositions that make a period a filter ('since the summer', 'between May 1 and May 5'); so does 'only' said with
 the date ('only in October', 'in 2023 only')."""
 _SEASONS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}
-_JOINS = {"between": "and", "from": "to"}
-"""'between A and B', 'from A to B': one period from A's first day to B's last."""
+_JOINS = {"between": ("and",), "from": ("to", "until", "till")}
+"""'between A and B', 'from A to B', 'from A until B': one period from A's first day to B's last."""
 _STARTS = {"since": "open_end", "from": "open_end", "after": "after", "until": "open_start", "till": "open_start",
            "before": "before"}
 
@@ -74,6 +74,9 @@ class QuestionDates:
 
     periods: tuple[Period, ...] = ()
     restrict: bool = False
+    rest: str = ""
+    """The question with its date expressions taken out ('What happened with Kirkuk since May?' -> 'What happened
+    with Kirkuk?'), for what is asked about rather than when."""
 
     def span(self) -> tuple[str | None, str | None]:
         """The first and last day (ISO) the periods cover together; None where one is open."""
@@ -94,10 +97,10 @@ class QuestionDates:
 def question_dates(question: str, today: date) -> QuestionDates:
     """The periods written in a question, read relative to `today` (the corpus's newest article date)."""
     periods: list[Period] = []
-    opener, last_end, restrict = "", -1, False
+    opener, last_end, restrict, spans = "", -1, False, []
     for match in _ATOM.finditer(question):
         prep = (match["prep"] or "").lower()
-        joins = bool(periods) and not question[last_end:match.start()].strip(" ,") and _JOINS.get(opener) == prep
+        joins = bool(periods) and not question[last_end:match.start()].strip(" ,") and prep in _JOINS.get(opener, ())
         if not joins and not _stands_alone(match, prep):
             continue
         first, last = _days(match, today)
@@ -107,18 +110,32 @@ def question_dates(question: str, today: date) -> QuestionDates:
         if joins:
             earlier = periods.pop()
             periods.append(Period(f"{earlier.text} {text}", earlier.start, last))
+            spans[-1] = (spans[-1][0], match.end())
             opener = ""
         else:
             periods.append(_bounded(text, prep, first, last))
+            spans.append(match.span())
             opener = prep
             restrict = restrict or prep in _RESTRICTING or _only(question, match)
         last_end = match.end()
-    return QuestionDates(tuple(periods), bool(periods) and restrict)
+    return QuestionDates(tuple(periods), bool(periods) and restrict, _without(question, spans))
+
+
+def _without(text: str, spans: list[tuple[int, int]]) -> str:
+    """The text with the spans taken out, spaces tidied."""
+    for start, end in reversed(spans):
+        text = text[:start] + text[end:]
+    return re.sub(r"\s+([?.!,])", r"\1", " ".join(text.split()))
 
 
 def _only(question: str, match: re.Match) -> bool:
     """True when 'only' is said with the date ('only in October', 'only articles from May', 'in 2023 only')."""
     return bool(_ONLY_BEFORE.search(question[:match.start()]) or _ONLY_AFTER.match(question[match.end():]))
+
+
+def warm_up() -> None:
+    """Load dateparser's English data now (its first reading takes about 0.4 s), not during a first question."""
+    _parse("October 5", date(2000, 1, 1))
 
 
 def _stands_alone(match: re.Match, prep: str) -> bool:

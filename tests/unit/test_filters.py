@@ -77,6 +77,7 @@ def test_narrowing_to_a_range_keeps_the_overlap_or_says_there_is_none():
     ("What was published on 2023-10-02?", [("on 2023-10-02", "2023-10-02", "2023-10-02")], False),
     ("Was it calm during the winter?", [("during the winter", "2022-12-01", "2023-02-28")], False),
     ("What happened before November 2023?", [("before November 2023", None, "2023-10-31")], False),
+    ("What happened from May 2 until May 9?", [("from May 2 until May 9", "2023-05-02", "2023-05-09")], False),
     ("How many troops remain?", [], False),
     ("May I ask about the 2018 World Cup?", [], False),
     ("What happened after the fall of Kabul?", [], False),
@@ -89,13 +90,15 @@ def test_question_dates_are_read_relative_to_the_newest_article(question, period
     assert found.restrict is restrict
 
 
-def test_question_dates_say_how_they_were_read():
+def test_question_dates_say_how_they_were_read_and_what_is_left():
     found = question_dates("What happened in October?", TODAY)
     assert found.describe() == "dates: in October = 2023-10-01 to 2023-10-31 (preferred)"
     assert found.span() == ("2023-10-01", "2023-10-31")
     since = question_dates("What changed since the summer?", TODAY)
     assert since.describe() == "dates: since the summer = since 2023-06-01 (only these)"
     assert since.span() == ("2023-06-01", None)
+    assert since.rest == "What changed?" and found.rest == "What happened?"
+    assert question_dates("Who spoke between Oct. 1, 2023, and Oct. 3 in Kirkuk?", TODAY).rest == "Who spoke in Kirkuk?"
     assert Period("x", date(2023, 10, 5), date(2023, 10, 5)).matches("2023-10-05T10:00:00")
     assert not Period("x", None, date(2023, 10, 4)).matches("2023-10-05") and not Period("x", None, None).matches(None)
 
@@ -182,3 +185,30 @@ def test_what_happened_with_a_topic_is_answered_by_its_timeline(outlets):
     assert not answer.refused and answer.text.startswith("What happened with Kirkuk, oldest first:\n- 2022-12-18, ")
     assert [c.n for c in answer.citations] == [1, 2, 3, 4] and answer.citations[-1].date is None
     assert outlets.ask("What happened with the Mars rover?").refused
+
+
+@pytest.mark.parametrize("filters", [Filters(sources=["Reuters"]), Filters(since="2023-01-01"),
+                                     Filters(exclude_sources=["Test Wire"])])
+def test_the_wide_dense_query_and_the_where_query_find_the_same_passages(outlets, filters):
+    from dataclasses import replace
+
+    from qa.retrieve import Retriever
+
+    base = outlets._retriever
+    snapshot = base.keyword.current()
+    vector = base.embedder.embed(["Kirkuk police checkpoint attack"])[0]
+    allowed = base.catalog(snapshot).allowed(filters)
+
+    def dense(**knobs):
+        retriever = Retriever(base.store, base.keyword, base.embedder, replace(base.config, candidates=3, **knobs))
+        return retriever._dense(vector, snapshot, allowed)
+
+    assert dense(wide_share=0.0) == dense(wide_share=2.0)
+    assert len(dense(wide_share=0.0)) == min(3, int(allowed[1].sum()))
+
+
+def test_a_timeline_question_with_dates_is_about_its_topic_within_them(outlets):
+    answer = outlets.ask("What happened with Kirkuk since January?")
+    assert answer.text.startswith("What happened with Kirkuk since January, oldest first:\n- 2023-01-10, Reuters: ")
+    assert [c.date for c in answer.citations][0] == "2023-01-10" and len(answer.citations) == 2
+    assert answer.notes == ("dates: since January = since 2023-01-01 (only these)",)
