@@ -121,12 +121,11 @@ class Assistant:
         (or refuse; saying so when no article passes the filters)."""
         t0 = time.perf_counter()
         notes = (dates.describe(),) if dates.periods else ()
+        shown = rewritten if rewritten != question else None
         scope = scope_of(filters, dates)
         if scope is None or not self._retriever.admitted(scope):
             text = no_match(scope) if scope is not None else disjoint(filters, dates)
-            return Answer(question=question, text=text, refused=True, notes=notes,
-                          rewritten_question=rewritten if rewritten != question else None), []
-        shown = rewritten if rewritten != question else None
+            return Answer(question=question, text=text, refused=True, notes=notes, rewritten_question=shown), []
         topic = timeline_topic(rewritten)
         if topic is not None:
             return timeline_answer(question, self.timeline(topic, scope), shown, notes, t0), []
@@ -143,8 +142,7 @@ class Assistant:
                                                       if scope.admits(d["source"], d["date"])))
                           for c in reading.citations)
         return Answer(question=question, text=reading.text, refused=not reading.citations,
-                      citations=citations, short_answer=reading.short_answer,
-                      rewritten_question=rewritten if rewritten != question else None,
+                      citations=citations, short_answer=reading.short_answer, rewritten_question=shown,
                       notes=notes, timings=timings), passages
 
     def timeline(self, topic: str, filters: Filters | dict | None = None) -> Timeline:

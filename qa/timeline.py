@@ -29,9 +29,10 @@ LEDE = 0.15
 reports the event first."""
 MIN_TERMS = 2 / 3
 """The share of the topic's terms an article's passage must hold (all its names, too) to be about the topic."""
-ASKS = re.compile(r"^\W*(?:so\s+)?what(?:'s|’s|\s+has|\s+had|\s+is)?\s+happen(?:ed|ing|s)?\s+(?:with|to|in|about)\s+"
+ASKS = re.compile(r"^\W*(?:so\s+)?what(?:'s|’s|\s+has|\s+had|\s+is)?(?:\s+been)?\s+happen(?:ed|ing|s)?\s+with\s+"
                   r"(?P<topic>.+?)[\s?.!]*$", re.I)
-"""A question asking for a timeline: 'What happened with X?', 'What's happening to X?'."""
+"""A question asking for a timeline: 'What happened with X?', 'What's been happening with X?' ('What happened to
+the caliphate after its defeat?' asks for one fact)."""
 
 
 @dataclass(frozen=True)

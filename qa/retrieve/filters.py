@@ -24,6 +24,7 @@ class Filters:
     until: str | None = None
 
     def __post_init__(self):
+        """Store the outlets as tuples and the days as YYYY-MM-DD; InvalidFilters for anything else."""
         object.__setattr__(self, "sources", _names(self.sources, "sources"))
         object.__setattr__(self, "exclude_sources", _names(self.exclude_sources, "exclude_sources"))
         object.__setattr__(self, "since", _day(self.since, "since"))

@@ -24,7 +24,7 @@ _ATOM = re.compile(
     r"|"
     rf"(?P<day>{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+(?:19|20)\d{{2}})?)"
     rf"|(?P<month_year>{_MONTH}\.?,?\s+(?:19|20)\d{{2}})"
-    rf"|(?P<relative>yesterday|today|(?:[Ll]ast|[Tt]his|[Pp]ast|[Pp]revious)\s+(?:week|month|year|{_WEEKDAY})|"
+    rf"|(?P<relative>yesterday|today(?!['’]s)|(?:[Ll]ast|[Tt]his|[Pp]ast|[Pp]revious)\s+(?:week|month|year|{_WEEKDAY})|"
     rf"{_COUNT}\s+(?:days?|weeks?|months?|years?)\s+ago)"
     r"|(?P<season>(?i:spring|summer|autumn|fall|winter)(?:\s+(?:of\s+)?(?P<season_year>(?:19|20)\d{2}))?)"
     rf"|(?P<month>{_MONTH})"
@@ -140,9 +140,11 @@ def warm_up() -> None:
 
 def _stands_alone(match: re.Match, prep: str) -> bool:
     """A bare month, year or season is a date only after a preposition ('in May', 'since 2021') or, for a season,
-    'the' ('the summer', but not 'the fall of Kabul'): 'May I', 'the 2018 World Cup' and 'prices fall' are not."""
+    'the' ('the summer', but not 'the fall of Kabul'): 'May I', 'in the 2023 World Cup' and 'prices fall' are not."""
     placed = bool(prep) and prep not in ("and", "to")
-    if match["month"] or match["year"]:
+    if match["year"]:
+        return placed and not match["the"]
+    if match["month"]:
         return placed
     if match["season"] and not match["season_year"]:
         of_something = re.match(r"\s+of\b", match.string[match.end():])

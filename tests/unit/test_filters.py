@@ -82,6 +82,8 @@ def test_narrowing_to_a_range_keeps_the_overlap_or_says_there_is_none():
     ("May I ask about the 2018 World Cup?", [], False),
     ("What happened after the fall of Kabul?", [], False),
     ("Did USA Today report it?", [], False),
+    ("Who won in the 2023 World Cup final?", [], False),
+    ("How does today's housing market compare?", [], False),
     ("Did it score only eight times in the past year?", [("in the past year", "2022-10-21", "2023-10-20")], False),
 ])
 def test_question_dates_are_read_relative_to_the_newest_article(question, periods, restrict):
@@ -212,3 +214,14 @@ def test_a_timeline_question_with_dates_is_about_its_topic_within_them(outlets):
     assert answer.text.startswith("What happened with Kirkuk since January, oldest first:\n- 2023-01-10, Reuters: ")
     assert [c.date for c in answer.citations][0] == "2023-01-10" and len(answer.citations) == 2
     assert answer.notes == ("dates: since January = since 2023-01-01 (only these)",)
+
+
+@pytest.mark.parametrize("question, topic", [
+    ("What happened with Kirkuk?", "Kirkuk"), ("what's been happening with the Kirkuk curfew", "the Kirkuk curfew"),
+    ("So what has happened with FTX since May?", "FTX since May"),
+    ("What happened to the caliphate after the defeat by the American-led coalition?", None),
+    ("How many US troops remain?", None)])
+def test_a_timeline_is_asked_for_with_what_happened_with(question, topic):
+    from qa.timeline import timeline_topic
+
+    assert timeline_topic(question) == topic
