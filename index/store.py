@@ -244,10 +244,12 @@ class Store:
             for pid, doc, meta in zip(ids, docs, metas):
                 yield _passage(pid, doc, meta or {})
 
-    def query(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
+    def query(self, vector: np.ndarray, n: int, article_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
         """Nearest passages to a vector: (passage id, cosine similarity), best first (fewer than n when
-        the collection holds fewer; Chroma returns what it has)."""
-        got = self.passages_col.query(query_embeddings=[vector.tolist()], n_results=n, include=["distances"])
+        the collection holds fewer; Chroma returns what it has); only those of some articles when given."""
+        where = None if article_ids is None else {"article_id": {"$in": list(article_ids)}}
+        got = self.passages_col.query(query_embeddings=[vector.tolist()], n_results=n, include=["distances"],
+                                      where=where)
         return [(pid, 1.0 - float(d)) for pid, d in zip(got["ids"][0], got["distances"][0])]
 
     def _pages(self, col, include: list[str]) -> Iterator[tuple[list, list, list]]:
