@@ -270,10 +270,12 @@ class Store:
         return {pid: np.asarray(v, dtype=np.float32) for ids, vecs, _ in self._pages(self.passages_col, ["embeddings"])
                 for pid, v in zip(ids, vecs)}
 
-    def query(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
+    def query(self, vector: np.ndarray, n: int, article_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
         """Nearest passages to a vector: (passage id, cosine similarity), best first (fewer than n when
-        the collection holds fewer; Chroma returns what it has)."""
-        got = self.passages_col.query(query_embeddings=[vector.tolist()], n_results=n, include=["distances"])
+        the collection holds fewer; Chroma returns what it has); only those of some articles when given."""
+        where = None if article_ids is None else {"article_id": {"$in": list(article_ids)}}
+        got = self.passages_col.query(query_embeddings=[vector.tolist()], n_results=n, include=["distances"],
+                                      where=where)
         return [(pid, 1.0 - float(d)) for pid, d in zip(got["ids"][0], got["distances"][0])]
 
     def _pages(self, col, include: list[str]) -> Iterator[tuple[list, list, list]]:

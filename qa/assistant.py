@@ -17,7 +17,7 @@ from index import (ArticleNotFound, Corpus, DuplicateArticle, Feed, Feeds, Group
                    NewsqaError, Passage, SkipKind, StorageFull, StoredArticle, UnreadableFile, UnsupportedFile,
                    UnsupportedUrl, UpdateReport, check_upload, is_url, safe_filename)
 
-from .answer import Answer, AnswerPolicy, ExtractiveReader
+from .answer import REFUSAL, Answer, AnswerPolicy, ExtractiveReader
 from .answer.conversation import rewrite
 from .answer.entities import EntityReader
 from .answer.scorer import load_scorer
@@ -25,9 +25,14 @@ from .answer.verdicts import load_verdicts
 from .events import Event, final_answer
 from .questions import check_history, without_escapes
 from .retrieve import Retriever, analyse, check_question
+from .retrieve.filters import Filters, no_match
+from .retrieve.periods import QuestionDates, warm_up
 from .settings import Settings
+from .timeline import Timeline, best_sentences, timeline, timeline_topic
 
 log = logging.getLogger(__name__)
+TIMELINE_PASSAGES = 40
+"""Passages a timeline reads (one event per article among them)."""
 
 
 class Assistant:
@@ -58,6 +63,7 @@ class Assistant:
             from .generate import Synthesizer
 
             synthesizer = Synthesizer.from_settings(settings)
+        warm_up()
         return cls(settings, corpus, Retriever.from_settings(corpus, settings), synthesizer)
 
     @property
@@ -71,25 +77,37 @@ class Assistant:
         """The question as asked of the index: escapes and control characters out, or InvalidQuestion."""
         return check_question(without_escapes(question), self.settings.max_question_chars)
 
-    def search(self, question: str, k: int = 10) -> list[Passage]:
-        """The k passages that best match the question, best first."""
+    def search(self, question: str, k: int = 10, filters: Filters | dict | None = None) -> list[Passage]:
+        """The k passages that best match the question, best first; only from articles that pass the filters (and
+        the dates the question restricts to with "only", "between" or "since")."""
         question = self.question(question)
-        return self._retriever.search(question, k=max(1, min(int(k), 100)))
+        scope = scope_of(Filters.of(filters), self._retriever.dates(question))
+        if scope is None or not self._retriever.admitted(scope):
+            return []
+        return self._retriever.search(question, k=max(1, min(int(k), 100)), filters=scope)
 
-    def ask(self, question: str, history: Sequence = (), k: int | None = None) -> Answer:
-        """Answer a question (with the conversation so far) from the articles, with citations."""
-        return final_answer(self.ask_stream(question, history, k))
+    def ask(self, question: str, history: Sequence = (), k: int | None = None,
+            filters: Filters | dict | None = None) -> Answer:
+        """Answer a question (with the conversation so far) from the articles that pass the filters, with
+        citations."""
+        return final_answer(self.ask_stream(question, history, k, filters))
 
-    def ask_stream(self, question: str, history: Sequence = (), k: int | None = None) -> Iterator[Event]:
-        """Answer as a stream of events; the last is always kind 'answer'."""
+    def ask_stream(self, question: str, history: Sequence = (), k: int | None = None,
+                   filters: Filters | dict | None = None) -> Iterator[Event]:
+        """Answer as a stream of events: 'rewritten' (a follow-up as understood), 'dates' (the dates the question
+        writes, as read), 'token'...; the last is always kind 'answer'."""
         started = time.perf_counter()
         question = self.question(question)
+        filters = Filters.of(filters)
         check_history(history, self.settings.max_history_turns, self.settings.max_history_chars,
                       self.settings.max_question_chars)
         rewritten = rewrite(question, history or ())
         if rewritten != question:
             yield Event("rewritten", rewritten)
-        answer, passages = self._extractive(question, rewritten, k)
+        dates = self._retriever.dates(rewritten)
+        if dates.periods:
+            yield Event("dates", dates.describe())
+        answer, passages = self._extractive(question, rewritten, k, filters, dates)
         answer = replace(answer, timings={**answer.timings, "total": time.perf_counter() - started})
         if self._synthesizer is None:
             yield Event("token", answer.text)
@@ -97,23 +115,49 @@ class Assistant:
             return
         yield from self._synthesizer.stream(answer, passages)
 
-    def _extractive(self, question: str, rewritten: str, k: int | None) -> tuple[Answer, list[Passage]]:
-        """Retrieve the k passages (NEWSQA_TOP_K by default) and quote their best sentences (or refuse)."""
+    def _extractive(self, question: str, rewritten: str, k: int | None, filters: Filters,
+                    dates: QuestionDates) -> tuple[Answer, list[Passage]]:
+        """Retrieve the k passages (NEWSQA_TOP_K by default) that pass the filters and quote their best sentences
+        (or refuse; saying so when no article passes the filters)."""
         t0 = time.perf_counter()
+        notes = (dates.describe(),) if dates.periods else ()
+        shown = rewritten if rewritten != question else None
+        scope = scope_of(filters, dates)
+        if scope is None or not self._retriever.admitted(scope):
+            text = no_match(scope) if scope is not None else disjoint(filters, dates)
+            return Answer(question=question, text=text, refused=True, notes=notes, rewritten_question=shown), []
+        topic = timeline_topic(rewritten)
+        if topic is not None:
+            return timeline_answer(question, self.timeline(topic, scope), shown, notes, t0), []
         query = analyse(rewritten)
         vector = self._corpus.embedder.embed([rewritten])[0]
         facets = self._retriever.facets(rewritten)
         depth = k or (self.settings.multi_hop_k if len(facets) >= 2 else self.settings.top_k)
-        passages = self._retriever.search(rewritten, k=depth, vector=vector)
+        passages = self._retriever.search(rewritten, k=depth, vector=vector, filters=scope)
         t1 = time.perf_counter()
         reading = self._reader.read(rewritten, query, vector, passages, self._retriever.idf(), facets)
         timings = {"retrieval": t1 - t0, "answer": time.perf_counter() - t1}
         groups = self._groups()
-        citations = tuple(replace(c, duplicates=tuple(groups.copies(c.article_id))) for c in reading.citations)
+        citations = tuple(replace(c, duplicates=tuple(d for d in groups.copies(c.article_id)
+                                                      if scope.admits(d["source"], d["date"])))
+                          for c in reading.citations)
         return Answer(question=question, text=reading.text, refused=not reading.citations,
-                      citations=citations, short_answer=reading.short_answer,
-                      rewritten_question=rewritten if rewritten != question else None,
-                      timings=timings), passages
+                      citations=citations, short_answer=reading.short_answer, rewritten_question=shown,
+                      notes=notes, timings=timings), passages
+
+    def timeline(self, topic: str, filters: Filters | dict | None = None) -> Timeline:
+        """The dated events about a topic across the articles that pass the filters, oldest first (undated last),
+        one quoted and cited sentence each, syndicated copies merged."""
+        topic = self.question(topic)
+        dates = self._retriever.dates(topic)
+        scope = scope_of(Filters.of(filters), dates)
+        if scope is None or not self._retriever.admitted(scope):
+            return Timeline(topic, (), scope or Filters.of(filters))
+        about = dates.rest or topic  # "Kirkuk since May": the articles about Kirkuk, since May
+        vector = self._corpus.embedder.embed([about])[0]
+        passages = self._retriever.search(about, k=TIMELINE_PASSAGES, vector=vector, filters=scope)
+        chosen = best_sentences(analyse(about), vector, passages, self._reader.sentence_vectors)
+        return timeline(topic, chosen, self._groups(), scope)
 
     def reading(self, question: str, k: int | None = None):
         """The analysed question and the reader's scored candidate sentences for it (to fit the reader)."""
@@ -261,6 +305,28 @@ class Assistant:
     def refresh(self) -> None:
         """See what other instances wrote to a shared store now, not at the next refresh interval."""
         self._corpus.keyword.refresh(force=True)
+
+
+def timeline_answer(question: str, found: Timeline, rewritten: str | None, notes: tuple[str, ...],
+                    started: float) -> Answer:
+    """A 'what happened with X?' question answered by X's timeline (refused when no article is about X)."""
+    if not found.events:
+        return Answer(question=question, text=REFUSAL, refused=True, rewritten_question=rewritten, notes=notes)
+    text = f"What happened with {found.topic}, oldest first:\n{found.text()}"
+    return Answer(question=question, text=text, refused=False, citations=tuple(e.citation for e in found.events),
+                  rewritten_question=rewritten, notes=notes, timings={"timeline": time.perf_counter() - started})
+
+
+def scope_of(filters: Filters, dates: QuestionDates) -> Filters | None:
+    """The filters a question is answered within: the given ones narrowed to the dates the question restricts to
+    ("only", "between", "since"); None when the two date ranges do not overlap."""
+    return filters.within(*dates.span()) if dates.restrict else filters
+
+
+def disjoint(filters: Filters, dates: QuestionDates) -> str:
+    """The refusal when the question restricts to dates outside the filters' range (or to an empty range)."""
+    given = f"the filters ({filters.describe()}) and " if filters.active else ""
+    return f"No article matches {given}the question's {dates.describe()}."
 
 
 def save_upload(target: Path, data: bytes) -> None:

@@ -25,3 +25,7 @@ class JobNotFound(NewsqaError):
 
 class UploadQueueFull(NewsqaError):
     """Too many uploads are waiting to be indexed; the client should try again later."""
+
+
+class InvalidFilters(InvalidQuestion):
+    """Filters that cannot be applied: a date not written YYYY-MM-DD, a range whose start is after its end."""

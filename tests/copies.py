@@ -20,9 +20,10 @@ COPIES = ROOT / "tests" / "data" / "copies"
 CORPUS = ROOT.parent / "shared" / "benchmarks" / "multihop-rag" / "corpus.json"
 
 
-def fixture_pairs() -> list[tuple[str, str, float, float]]:
-    """(name, name, estimated similarity, exact Jaccard of the shingle sets) for pairs on one topic."""
-    from index.dedupe import shingles, signature, similarity
+def fixture_pairs() -> list[tuple[str, str, float, float, float]]:
+    """(name, name, estimated similarity, exact Jaccard of the shingle sets, estimated similarity of the figures)
+    for pairs on one topic."""
+    from index.dedupe import figure_similarity, shingles, signature, similarity
     from index.readers import read_file
 
     texts = {p.stem: read_file(p, 2**20).articles[0].text for p in sorted(COPIES.glob("*.txt"))}
@@ -30,7 +31,8 @@ def fixture_pairs() -> list[tuple[str, str, float, float]]:
     for a, b in itertools.combinations(texts, 2):
         if a.split("-")[0] == b.split("-")[0]:
             sa, sb = shingles(texts[a]), shingles(texts[b])
-            rows.append((a, b, similarity(signature(texts[a]), signature(texts[b])), len(sa & sb) / len(sa | sb)))
+            ga, gb = signature(texts[a]), signature(texts[b])
+            rows.append((a, b, similarity(ga, gb), len(sa & sb) / len(sa | sb), figure_similarity(ga, gb)))
     return rows
 
 
@@ -74,9 +76,9 @@ def nearest_pairs(path: Path, n: int = 4) -> list[tuple[float, str, str]]:
 
 def main(argv: list[str]) -> None:
     """Print both tables."""
-    print("| pair | estimated | exact |\n|---|---|---|")
-    for a, b, estimate, exact in fixture_pairs():
-        print(f"| {a} ~ {b} | {estimate:.2f} | {exact:.2f} |")
+    print("| pair | estimated | exact | figures |\n|---|---|---|---|")
+    for a, b, estimate, exact, figures in fixture_pairs():
+        print(f"| {a} ~ {b} | {estimate:.2f} | {exact:.2f} | {figures:.2f} |")
     path = Path(argv[0]) if argv else CORPUS
     figures, listed, seconds = corpus_groups(path)
     print(f"\n{path.name}: signatures in {seconds:.1f} s\n\n| threshold | groups | groups of 2+ | articles in them |"

@@ -9,7 +9,7 @@ from typing import Iterator
 
 from qa.bench.services import ROOT, app_env, app_server, free_port, service
 
-__all__ = ["LOCAL", "api_client", "app_env", "free_port", "running_app", "running_server"]
+__all__ = ["LOCAL", "api_client", "app_env", "free_port", "running_app", "running_copy", "running_server"]
 LOCAL = "http://127.0.0.1:7860"
 """The base URL in-process clients use: a Host header the server accepts (the Guard refuses unknown hosts)."""
 
@@ -18,6 +18,16 @@ LOCAL = "http://127.0.0.1:7860"
 def running_server(index_dir: Path, log: Path, **extra: str) -> Iterator[str]:
     """Run app.py until the block ends; yields its base URL once /api/health answers 200."""
     with app_server(index_dir, log, **extra) as (url, _):
+        yield url
+
+
+@contextmanager
+def running_copy(index_dir: Path, folder: Path) -> Iterator[str]:
+    """Run app.py over a private copy of an index (folder/index, logging to folder/server.log); yields its URL."""
+    import shutil
+
+    shutil.copytree(index_dir, folder / "index")
+    with running_server(folder / "index", folder / "server.log") as url:
         yield url
 
 

@@ -19,6 +19,7 @@ from .citations import Citation
 from .claims import claim_evidence, is_yes_no, split_claims
 from .compose import compose, compose_claims
 from .consensus import agree
+from .differences import Figure, dated_short, differing
 from .entities import Entity, EntityReader
 from .features import rows
 from .policy import AnswerPolicy
@@ -120,6 +121,10 @@ class ExtractiveReader:
         if not chosen:
             return REFUSED
         short = _short(query, chosen[0], span_of.get(id(chosen[0])))
+        spans = [span_of.get(id(s)) for s in chosen]
+        if query.answer_type != "OTHER" and all(spans):
+            figures = differing([Figure(render(sp, s.text), s.passage.date) for s, sp in zip(chosen, spans)])
+            short = dated_short(figures) if figures else short
         text, citations = compose(question, chosen, short)
         return Reading(text, citations, short)
 

@@ -6,7 +6,7 @@ import itertools
 import json
 from typing import Any, Callable, Iterable, Iterator
 
-from fastapi import APIRouter, FastAPI, File, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, FastAPI, File, Query, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -16,9 +16,9 @@ from starlette.exceptions import HTTPException
 
 from index import SUPPORTED, EncoderMismatch, Feeds, check_upload
 
-from .. import (ArticleNotFound, Assistant, DuplicateArticle, Event, FeedNotFound, FileTooLarge, GeneratorError,
-                IndexUnavailable, InvalidQuestion, JobNotFound, NewsqaError, Settings, StorageFull, UnreadableFile,
-                UnsupportedFile, UnsupportedUrl, UploadQueueFull, final_answer)
+from .. import (ArticleNotFound, Assistant, DuplicateArticle, Event, FeedNotFound, FileTooLarge, Filters,
+                GeneratorError, IndexUnavailable, InvalidQuestion, JobNotFound, NewsqaError, Settings, StorageFull,
+                UnreadableFile, UnsupportedFile, UnsupportedUrl, UploadQueueFull, final_answer)
 from ..errors import ReaderUnavailable
 from ..jobs import Job, Jobs
 from .guard import Guard
@@ -41,6 +41,19 @@ class UrlRequest(BaseModel):
     url: str = Field(max_length=4096, description="An http(s) URL: an article page, or an RSS/Atom feed.")
 
 
+class FiltersBody(BaseModel):
+    """The `filters` of POST /api/ask (the dates are checked by Filters: a bad one is a 422)."""
+
+    sources: list[str] = Field(default_factory=list, description="Only these outlets (case-insensitive).")
+    exclude_sources: list[str] = Field(default_factory=list, description="Leave out these outlets.")
+    since: str | None = Field(default=None, description="First publication day, YYYY-MM-DD.")
+    until: str | None = Field(default=None, description="Last publication day, YYYY-MM-DD.")
+
+    def filters(self) -> Filters:
+        """As the domain's Filters (InvalidFilters for a bad date or range)."""
+        return Filters(self.sources, self.exclude_sources, self.since, self.until)
+
+
 class AskRequest(BaseModel):
     """Body of POST /api/ask."""
 
@@ -50,7 +63,16 @@ class AskRequest(BaseModel):
                                           'pairs, or earlier questions; used to rewrite follow-ups.')
     k: int | None = Field(default=None, ge=1, le=50, description="Passages to answer from (default 6).")
     stream: bool = Field(default=False, description="Server-sent events instead of one JSON answer: 'rewritten', "
-                                                    "'extractive', 'token' ({text}) and finally 'answer'.")
+                                                    "'dates', 'extractive', 'token' ({text}) and finally 'answer'.")
+    filters: FiltersBody | None = Field(default=None, description="Outlets and dates the answer may draw on.")
+
+
+def query_filters(source: list[str] = Query([], description="Only this outlet (repeatable; case-insensitive)."),
+                  exclude_source: list[str] = Query([], description="Leave out this outlet (repeatable)."),
+                  since: str | None = Query(None, description="First publication day, YYYY-MM-DD."),
+                  until: str | None = Query(None, description="Last publication day, YYYY-MM-DD.")) -> Filters:
+    """The filters of a GET request's query parameters (422 for a bad date or range)."""
+    return Filters(source, exclude_source, since, until)
 
 
 def create_api(source: Source, settings: Settings) -> FastAPI:
@@ -88,17 +110,24 @@ def _routes(source: Source, settings: Settings, jobs: Jobs) -> APIRouter:
     @router.post("/ask", summary="Answer a question with cited sources")
     def ask(body: AskRequest) -> dict:
         """The answer JSON (Answer.to_dict()): answer text, refused, numbered citations."""
+        filters = body.filters.filters() if body.filters else None
         if body.stream:
-            events = source().ask_stream(body.question, body.history, body.k)
+            events = source().ask_stream(body.question, body.history, body.k, filters)
             first = next(events)  # a bad question raises here, before any byte is sent
             return StreamingResponse(sse(itertools.chain([first], events)), media_type="text/event-stream",
                                      headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-        return final_answer(source().ask_stream(body.question, body.history, body.k)).to_dict()
+        return final_answer(source().ask_stream(body.question, body.history, body.k, filters)).to_dict()
 
     @router.get("/search", summary="The passages that best match a query")
-    def search(q: str = Query(description="The query."), k: int = Query(10, ge=1, le=100)) -> dict:
-        """Passages (Passage.to_dict()), best first."""
-        return {"query": q, "passages": [p.to_dict() for p in source().search(q, k=k)]}
+    def search(q: str = Query(description="The query."), k: int = Query(10, ge=1, le=100),
+               filters: Filters = Depends(query_filters)) -> dict:
+        """Passages (Passage.to_dict()), best first, from the articles that pass the filters."""
+        return {"query": q, "passages": [p.to_dict() for p in source().search(q, k=k, filters=filters)]}
+
+    @router.get("/timeline", summary="The dated events about a topic, oldest first")
+    def timeline(q: str = Query(description="The topic."), filters: Filters = Depends(query_filters)) -> dict:
+        """{"topic", "events": [{"date", "text", "citation"}], "filters"}: undated events last."""
+        return source().timeline(q, filters=filters).to_dict()
 
     @router.get("/articles", summary="Every indexed article (metadata only)")
     def list_articles() -> dict:

@@ -19,7 +19,7 @@ import gradio as gr
 
 from index import SUPPORTED, StoredArticle
 
-from .. import Answer, Assistant, Citation, NewsqaError, Settings
+from .. import Answer, Assistant, Citation, Filters, NewsqaError, Settings, Timeline
 from .messages import esc, md_literal, public_message, report_line
 from .web_ui import feeds_markdown, web_section
 
@@ -65,6 +65,10 @@ CSS = """
 .nqa-corpus p { margin: .2em 0; font-size: .9em; }
 .nqa-short { font-size: 1.15em; }
 .nqa-copies { font-size: .78em; color: var(--body-text-color-subdued); margin-top: .2em; }
+.nqa-timeline ol { list-style: none; margin: 0; padding: 0; border-left: 2px solid var(--color-accent); }
+.nqa-event { margin: 0 0 .9em .8em; }
+.nqa-event-date { font-weight: 700; font-size: .9em; }
+.nqa-event .nqa-passage { max-height: none; }
 """
 
 
@@ -186,15 +190,17 @@ def date_span(stats: dict) -> str:
     return span + (f" ({undated:,} undated)" if undated else "")
 
 
-def rewritten_html(rewritten: str | None) -> str:
-    """The follow-up as the assistant understood it."""
-    return f'<div class="nqa-rewritten">Understood as: <q>{esc(rewritten)}</q></div>' if rewritten else ""
+def rewritten_html(rewritten: str | None, dates: str = "") -> str:
+    """The follow-up as the assistant understood it, and the dates it read in the question."""
+    parts = ([f"<q>{esc(rewritten)}</q>"] if rewritten else []) + ([esc(dates)] if dates else [])
+    return f'<div class="nqa-rewritten">Understood as: {" · ".join(parts)}</div>' if parts else ""
 
 
-def answer_html(answer: Answer, coverage: str = "") -> str:
-    """A finished answer: the text with [n] marks and its numbered sources, or a styled refusal."""
-    head = rewritten_html(answer.rewritten_question)
-    notes = "".join(f'<div class="nqa-note">{esc(note)}</div>' for note in answer.notes)
+def answer_html(answer: Answer, coverage: str = "", dates: str = "") -> str:
+    """A finished answer: the text with [n] marks and its numbered sources, or a styled refusal; the dates read
+    in the question (the stream's 'dates' event) go on the "Understood as" line, not among the notes."""
+    head = rewritten_html(answer.rewritten_question, dates)
+    notes = "".join(f'<div class="nqa-note">{esc(note)}</div>' for note in answer.notes if note != dates)
     if answer.refused:
         body = (f'<div class="nqa-refused"><div class="nqa-refused-title">Not answered by the indexed articles'
                 f'</div><div class="nqa-text">{answer_text_html(answer.text)}</div>'
@@ -207,14 +213,36 @@ def answer_html(answer: Answer, coverage: str = "") -> str:
                     f'</div>')
 
 
-def partial_html(text: str, rewritten: str | None, quoted: str = "") -> str:
+def partial_html(text: str, rewritten: str | None, quoted: str = "", dates: str = "") -> str:
     """An answer still being streamed; before the language model's first words, the quoted sentences."""
     if not text and quoted:
         body = (f'<div class="nqa-preliminary">Quoted from the articles while the language model writes:</div>'
                 f'<div class="nqa-text nqa-dim">{answer_text_html(quoted)}</div>')
     else:
         body = f'<div class="nqa-text">{answer_text_html(text) or "…"}</div>'
-    return one_line(f'<div class="nqa-answer nqa-streaming">{rewritten_html(rewritten)}{body}</div>')
+    return one_line(f'<div class="nqa-answer nqa-streaming">{rewritten_html(rewritten, dates)}{body}</div>')
+
+
+def timeline_html(found: Timeline) -> str:
+    """A timeline: each event's date and outlet, its sentence in context, its other outlets; oldest first."""
+    scope = f'<div class="nqa-note">Filters: {esc(found.filters.describe())}</div>' if found.filters.active else ""
+    if not found.events:
+        return one_line(f'<div class="nqa-timeline nqa-refused">No article is about <q>{esc(found.topic)}</q>.'
+                        f'{scope}</div>')
+    items = "".join(f'<li class="nqa-event" data-n="{e.citation.n}"><div class="nqa-event-date">'
+                    f'{esc(e.date or "Undated")}<span class="nqa-meta"> — {esc(e.citation.source or e.citation.title)}'
+                    f'</span> <span class="nqa-ref">[{e.citation.n}]</span></div>'
+                    f'<blockquote class="nqa-passage">{highlighted_passage(e.citation, CONTEXT_CHARS)}</blockquote>'
+                    f'{copies_html(e.citation.duplicates)}</li>' for e in found.events)
+    return one_line(f'<div class="nqa-timeline"><div class="nqa-sources-title">What happened with '
+                    f'{esc(found.topic)}, oldest first</div>{scope}<ol>{items}</ol></div>')
+
+
+def ui_filters(sources: Sequence[str] | None, excluded: Sequence[str] | None, since: str | None,
+               until: str | None) -> Filters:
+    """The filter controls' values as Filters (InvalidFilters for a bad date, shown as the UI's error)."""
+    return Filters(list(sources or ()), list(excluded or ()), (since or "").strip() or None,
+                   (until or "").strip() or None)
 
 
 def corpus_html(stats: dict) -> str:
@@ -295,27 +323,45 @@ class Handlers:
         """The context that turns domain errors into UI messages."""
         return user_errors(self.settings)
 
-    def chat(self, question: str, history: list[dict]):
-        """Stream the answer into the chat; the last yield also carries the answer as a JSON string."""
+    def chat(self, question: str, history: list[dict], sources: Sequence[str] | None = None,
+             excluded: Sequence[str] | None = None, since: str | None = None, until: str | None = None):
+        """Stream the answer (from the articles that pass the filters) into the chat; the last yield also carries
+        the answer as a JSON string."""
         with user_errors(self.settings):
+            filters = ui_filters(sources, excluded, since, until)
             assistant = self.source()
             turns = recent_questions(plain_history(history), self.settings)
             messages = list(history or []) + [{"role": "user", "content": question_html(question or "")},
                                               {"role": "assistant", "content": partial_html("", None)}]
-            text, rewritten, quoted, answer = "", None, "", None
-            for event in assistant.ask_stream(question, turns):
+            text, rewritten, quoted, dates, answer = "", None, "", "", None
+            for event in assistant.ask_stream(question, turns, filters=filters):
                 if event.kind == "answer":
                     answer = event.answer
                     continue
                 rewritten = event.text if event.kind == "rewritten" else rewritten
+                dates = event.text if event.kind == "dates" else dates
                 quoted = event.text if event.kind == "extractive" else quoted
                 text += event.text if event.kind == "token" else ""
-                messages[-1] = {"role": "assistant", "content": partial_html(text, rewritten, quoted)}
+                messages[-1] = {"role": "assistant", "content": partial_html(text, rewritten, quoted, dates)}
                 yield messages, gr.skip()
             coverage = coverage_text(assistant.stats(), assistant.articles()) if answer.refused else ""
-            messages[-1] = {"role": "assistant", "content": answer_html(answer, coverage)}
+            messages[-1] = {"role": "assistant", "content": answer_html(answer, coverage, dates)}
             # A string, not gr.JSON: gradio_client would take each citation's "path" for a file to download.
             yield messages, json.dumps(answer.to_dict(), indent=2, ensure_ascii=False)
+
+    def timeline(self, topic: str, sources: Sequence[str] | None = None, excluded: Sequence[str] | None = None,
+                 since: str | None = None, until: str | None = None) -> str:
+        """The topic's timeline within the filters, as HTML."""
+        with user_errors(self.settings):
+            filters = ui_filters(sources, excluded, since, until)
+            return timeline_html(self.source().timeline(topic, filters=filters))
+
+    def outlets(self, sources: Sequence[str] | None = None, excluded: Sequence[str] | None = None):
+        """The outlet filters' choices (the indexed outlets), keeping the chosen ones that are still indexed."""
+        with user_errors(self.settings):
+            names = self.source().stats()["outlets"]
+            return (gr.update(choices=names, value=[s for s in sources or () if s in names]),
+                    gr.update(choices=names, value=[s for s in excluded or () if s in names]))
 
     def corpus(self):
         """Corpus facts, the article table and the removal choices."""
@@ -373,7 +419,9 @@ def build_ui(source: Source, settings: Settings) -> gr.Blocks:
         gr.Markdown("## newsqa — ask the news\nAnswers quote the indexed articles; every claim cites its source.")
         with gr.Tabs():
             with gr.Tab("Ask", id="ask"):
-                corpus = _ask_tab(handlers)
+                corpus, filters = _ask_tab(handlers)
+            with gr.Tab("Timeline", id="timeline"):
+                _timeline_tab(handlers, filters)
             with gr.Tab("Articles", id="articles"):
                 table, choice, feeds = _articles_tab(handlers, settings, corpus)
         demo.load(handlers.corpus, None, [corpus, table, choice], api_visibility="private")
@@ -381,8 +429,9 @@ def build_ui(source: Source, settings: Settings) -> gr.Blocks:
     return demo
 
 
-def _ask_tab(handlers: Handlers) -> gr.HTML:
-    """Chat, question box, examples, answer JSON and corpus facts."""
+def _ask_tab(handlers: Handlers) -> tuple[gr.HTML, list]:
+    """Chat, question box, examples, answer JSON, the filters and corpus facts; returns the corpus view and the
+    filter controls (outlets, left-out outlets, since, until)."""
     with gr.Row():
         with gr.Column(scale=4):
             chatbot = gr.Chatbot(label="Conversation", show_label=False, height=660, elem_id="nqa-chat",
@@ -399,13 +448,42 @@ def _ask_tab(handlers: Handlers) -> gr.HTML:
                                       interactive=False, elem_id="nqa-answer-json")
             pending = gr.Textbox(visible=False, label="question")
         with gr.Column(scale=1, min_width=220):
+            filters = _filters()
             gr.Markdown("### The corpus")
             corpus = gr.HTML(elem_id="nqa-corpus")
     gr.on([box.submit, send.click], lambda q: ("", q), [box], [box, pending], queue=False,
-          api_visibility="private").then(handlers.chat, [pending, chatbot], [chatbot, answer_json], api_name="ask",
-                                         concurrency_limit=2)
+          api_visibility="private").then(handlers.chat, [pending, chatbot, *filters], [chatbot, answer_json],
+                                         api_name="ask", concurrency_limit=2)
     clear.click(lambda: ([], None), None, [chatbot, answer_json], queue=False, api_visibility="private")
-    return corpus
+    corpus.change(handlers.outlets, filters[:2], filters[:2], api_visibility="private")
+    return corpus, filters
+
+
+def _filters() -> list:
+    """The outlet multi-selects and the date boxes (their choices are filled when the corpus view changes; an API
+    caller may name any outlet)."""
+    gr.Markdown("### Filters")
+    sources = gr.Dropdown(label="Only these outlets", choices=[], value=[], multiselect=True, allow_custom_value=True,
+                          elem_id="nqa-sources")
+    excluded = gr.Dropdown(label="Leave out outlets", choices=[], value=[], multiselect=True,
+                           allow_custom_value=True, elem_id="nqa-exclude-sources")
+    with gr.Row():
+        since = gr.Textbox(label="Since", placeholder="YYYY-MM-DD", max_lines=1, elem_id="nqa-since", min_width=100)
+        until = gr.Textbox(label="Until", placeholder="YYYY-MM-DD", max_lines=1, elem_id="nqa-until", min_width=100)
+    return [sources, excluded, since, until]
+
+
+def _timeline_tab(handlers: Handlers, filters: list) -> None:
+    """A topic box and its timeline (within the Ask tab's filters)."""
+    gr.Markdown("What happened with a topic: one dated, quoted sentence per article, oldest first (the Ask tab's "
+                "outlet and date filters apply).")
+    with gr.Row():
+        topic = gr.Textbox(show_label=False, placeholder="A topic, e.g. Kirkuk", scale=6, elem_id="nqa-topic",
+                           max_lines=1)
+        show = gr.Button("Show timeline", variant="primary", scale=1, elem_id="nqa-show-timeline")
+    shown = gr.HTML(elem_id="nqa-timeline")
+    gr.on([topic.submit, show.click], handlers.timeline, [topic, *filters], [shown], api_name="timeline",
+          concurrency_limit=2)
 
 
 def _articles_tab(handlers: Handlers, settings: Settings,

@@ -139,3 +139,16 @@ def test_search_results_carry_the_ranker_probability_best_first(assistant):
     assert scores == sorted(scores, reverse=True) and all(0.0 < s < 1.0 for s in scores)
     assert all("fused" in p.signals for p in found)
     assert "2,500" in found[0].text
+
+
+def test_a_newer_article_that_disagrees_is_named_beside_the_others_dated(fresh_assistant):
+    """A newer article gives another figure: the short answer names each figure with its date, newest first,
+    and every article is quoted, dated."""
+    fresh_assistant.add_upload("planted.txt", b"title US troops in Iraq\ndate 2024-05-01\n\n"
+                                              b"Exactly 42 US troops remain in Iraq, officials said.\n")
+    answer = fresh_assistant.ask("How many US troops remain?")
+    assert answer.short_answer == ("42 (2024-05-01); approximately 2,500 soldiers (2022-12-18); "
+                                   "more than 2,500 troops (undated)")
+    assert answer.text.splitlines()[0] == answer.short_answer
+    assert [c.date for c in answer.citations] == ["2024-05-01", "2022-12-18", None]
+    assert "Exactly 42 US troops remain" in answer.citations[0].quote

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from serving import running_server
+from serving import running_copy
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -25,9 +24,7 @@ pytestmark = [pytest.mark.slow,
 @pytest.fixture(scope="module")
 def server_url(tmp_path_factory, seed_settings):
     """app.py over a private copy of the seed index."""
-    folder = tmp_path_factory.mktemp("browser")
-    shutil.copytree(seed_settings.index_dir, folder / "index")
-    with running_server(folder / "index", folder / "server.log") as url:
+    with running_copy(seed_settings.index_dir, tmp_path_factory.mktemp("browser")) as url:
         yield url
 
 
@@ -120,6 +117,21 @@ def test_upload_then_ask_about_it_safely(page, tmp_path, artifacts):
     assert page.evaluate("window.__xss === undefined")
     assert page.locator("#nqa-chat img[src='x'], #nqa-chat script").count() == 0
     page.screenshot(path=str(artifacts / "ui-uploaded-answer.png"))
+
+
+def test_the_outlet_filter_lists_the_upload_and_the_timeline_view_renders(page, artifacts):
+    page.get_by_role("tab", name="Ask").click()
+    page.click("#nqa-sources input")
+    page.get_by_role("option", name="Test Wire").first.wait_for()
+    page.keyboard.press("Escape")
+    assert page.locator("#nqa-since input, #nqa-since textarea").count() == 1
+    page.get_by_role("tab", name="Timeline").click()
+    page.fill("#nqa-topic input, #nqa-topic textarea", "Kirkuk")
+    page.click("#nqa-show-timeline")
+    page.wait_for_function("document.querySelectorAll('#nqa-timeline .nqa-event').length === 2")
+    dates = page.locator("#nqa-timeline .nqa-event-date").all_inner_texts()
+    assert dates[0].startswith("2022-12-18") and dates[1].startswith("Undated")
+    page.screenshot(path=str(artifacts / "ui-timeline.png"))
 
 
 def test_remove_an_article(page):

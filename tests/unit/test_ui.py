@@ -223,3 +223,41 @@ def test_the_web_section_tells_what_a_url_gave_and_keeps_the_table(tmp_path):
                                   checked="2024-01-01T00:00:00Z", status="ok", entries_read=3)])
     assert listed == ("- **Example &#42;news&#42;** (https://example.org/rss): 3 entries read, "
                       "last checked 2024-01-01T00:00:00Z, ok")
+
+
+def test_the_chat_takes_the_filters_and_shows_the_dates_it_read(tmp_path):
+    import gradio as gr
+
+    from conftest import DATA
+    from qa.serve.ui import Handlers
+
+    assistant = fake_assistant(tmp_path / "fake", files=[SEEDS, DATA / "outlets"])
+    handlers = Handlers(lambda: assistant, assistant.settings)
+    history, answer_json = list(handlers.chat("How many US troops remain?", [], ["reuters"], [], " ", ""))[-1]
+    assert [c["source"] for c in json.loads(answer_json)["citations"]] == ["Reuters"]
+    history, _ = list(handlers.chat("How many US troops remain since January?", [], [], ["Reuters"], "", ""))[-1]
+    shown = history[-1]["content"]
+    assert ('<div class="nqa-rewritten">Understood as: dates: since January = since 2023-01-01 (only these)</div>'
+            in shown) and "nqa-note" not in shown, "the dates go on the Understood line, not among the notes"
+    history, _ = list(handlers.chat("How many US troops remain?", [], ["Nobody"], [], "", ""))[-1]
+    assert "No article matches the filters (outlets Nobody)." in history[-1]["content"]
+    with pytest.raises(gr.Error, match="until must be a date written YYYY-MM-DD, not '31/12/2022'"):
+        list(handlers.chat("How many US troops remain?", [], [], [], "", "31/12/2022"))
+    sources, excluded = handlers.outlets(["Reuters", "Gone"], ["Test Wire"])
+    assert sources["choices"] == ["Associated Press", "Reuters", "Test Wire", "Yahoo News"]
+    assert (sources["value"], excluded["value"]) == (["Reuters"], ["Test Wire"])
+
+
+def test_the_timeline_view_is_escaped_dated_and_filtered(tmp_path):
+    from conftest import DATA
+    from qa.serve.ui import Handlers
+
+    assistant = fake_assistant(tmp_path / "fake", files=[SEEDS, DATA / "outlets"])
+    handlers = Handlers(lambda: assistant, assistant.settings)
+    shown = handlers.timeline("Kirkuk", [], ["Yahoo News"], "2023-01-01", "")
+    assert "\n" not in shown and shown.count('<li class="nqa-event"') == 2
+    assert '<div class="nqa-note">Filters: not Yahoo News; since 2023-01-01</div>' in shown
+    assert shown.index("2023-01-10") < shown.index("2023-02-03")
+    assert "<mark>Authorities in Kirkuk lifted the night curfew on Tuesday" in shown
+    assert handlers.timeline("<b>Mars</b>") == ('<div class="nqa-timeline nqa-refused">No article is about '
+                                                '<q>&lt;b&gt;Mars&lt;/b&gt;</q>.</div>')
