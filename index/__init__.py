@@ -2,8 +2,8 @@
 
 from .articles import Article, Passage, make_article
 from .corpus import SEEDS, Corpus, build_index, keyword_folder
-from .embedding import Embedder, SentenceTransformerEmbedder, load_embedder
-from .errors import (ArticleNotFound, DuplicateArticle, FeedNotFound, FileTooLarge, IndexDamaged, IndexUnavailable,
+from .embedding import Embedder, OnnxEmbedder, SentenceTransformerEmbedder, load_embedder, settings_embedder
+from .errors import (ArticleNotFound, DuplicateArticle, EncoderMismatch, FeedNotFound, FileTooLarge, IndexDamaged, IndexUnavailable,
                      NewsqaError, StorageFull, UnreadableFile, UnsupportedFile, UnsupportedUrl)
 from .feeds import Feed, FeedCheck, Feeds, UpdateReport, start_polling
 from .fetch import is_url
@@ -21,4 +21,6 @@ __all__ = ["Article", "ArticleNotFound", "Corpus", "DuplicateArticle", "Embedder
            "load_embedder", "make_article", "safe_filename", "tokenize", "upload_problem", "visible_articles",
            # feeds and URLs, syndicated copies (issue 11)
            "Feed", "FeedCheck", "FeedNotFound", "Feeds", "Groups", "UnsupportedUrl", "UpdateReport", "collapse",
-           "group_of", "is_url", "start_polling"]
+           "group_of", "is_url", "start_polling",
+           # encoders (issue 12)
+           "EncoderMismatch", "OnnxEmbedder", "settings_embedder"]

@@ -3,7 +3,7 @@
       | python -m index feeds add|list|remove, update, groups (index/commands.py)
 
 Exit codes: 0 done; 1 an error, or a path that does not exist; 2 a bad setting; 3 indexed, but some files or
-records could not be read (each is listed with its reason).
+records could not be read (each is listed with its reason); 4 the index was embedded by another encoder.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
                              progress=_status_lines if args.json else True)
     except NewsqaError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return exc.exit_code
     print(json.dumps(report.to_dict(), indent=2) if args.json else report.summary())
     return exit_code(report)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from .embedding import Embedder, load_embedder
+from .embedding import Embedder, settings_embedder
 from .fetch import is_url
 from .indexer import Indexer, IndexReport
 from .keyword import KeywordIndex
@@ -38,8 +38,8 @@ class Corpus:
         _announce(progress, f"opening the index in {settings.index_dir}")
         store = store or Store.open(settings, create=create)
         if embedder is None:
-            _announce(progress, f"loading the embedding model {settings.embed_model}")
-            embedder = load_embedder(settings.embed_model, settings.embed_batch)
+            _announce(progress, f"loading the embedding model {settings.embed_model} ({settings.encoder_variant})")
+            embedder = settings_embedder(settings)
         keyword = KeywordIndex(store, keyword_folder(settings), settings.keyword_refresh_seconds)
         return cls(settings, store, embedder, keyword)
 

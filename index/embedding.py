@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from functools import lru_cache
@@ -11,7 +12,8 @@ from typing import Protocol, Sequence
 import numpy as np
 
 from .errors import IndexUnavailable
-from .settings import BUNDLED_MODEL
+from .export import exported_model
+from .settings import BUNDLED_MODEL, DEFAULT_CACHE
 
 
 class Embedder(Protocol):
@@ -52,6 +54,7 @@ class SentenceTransformerEmbedder:
         hf_logging.set_verbosity_error()
 
         self.name = name
+        self.variant = "torch-fp32"
         self.batch_size = batch_size
         self._model = SentenceTransformer(resolve_model_path(name), device=device)
         self.max_tokens = int(self._model.max_seq_length) - 2
@@ -85,7 +88,78 @@ class SentenceTransformerEmbedder:
                    else self._model.get_sentence_embedding_dimension())
 
 
+class OnnxEmbedder:
+    """The same model as an optimised ONNX Runtime graph (index/export.py): texts tokenised together, sorted by
+    length and batched with the least padding; pooling and normalisation run inside the graph."""
+
+    def __init__(self, name: str = BUNDLED_MODEL, batch_size: int = 32, variant: str = "onnx-fp32",
+                 cache_dir: Path = DEFAULT_CACHE, threads: int = 0):
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        model_dir = resolve_model_path(name)
+        self.name, self.variant, self.batch_size = name, variant, batch_size
+        length = json.loads((Path(model_dir) / "sentence_bert_config.json").read_text())["max_seq_length"]
+        self.max_tokens = int(length) - 2
+        self._counter = Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json"))
+        self._counter.no_padding()
+        self._counter.no_truncation()
+        self._tokenizer = Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json"))
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(int(length))
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or os.cpu_count() or 1
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # idle threads sleep: the
+        # machine is shared with Chroma, the app's other threads and other processes
+        path = exported_model(model_dir, variant, cache_dir)
+        self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.dimension = int(self._session.get_outputs()[0].shape[-1])
+        self._lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Normalised embeddings, in the order given; the lock is taken per batch, as with torch."""
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        ids = [e.ids for e in self._tokenizer.encode_batch([str(t).strip() for t in texts])]
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        for i in range(0, len(order), self.batch_size):
+            rows = order[i:i + self.batch_size]
+            feed = _padded([ids[r] for r in rows])
+            with self._lock:
+                out[rows] = self._session.run(None, feed)[0]
+        return out
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Word pieces per text, without [CLS]/[SEP]."""
+        if not texts:
+            return []
+        return [len(e.ids) for e in self._counter.encode_batch(list(texts), add_special_tokens=False)]
+
+
+def _padded(rows: list[list[int]]) -> dict[str, np.ndarray]:
+    """One batch's inputs, padded to its longest row."""
+    width = max(len(r) for r in rows)
+    ids = np.zeros((len(rows), width), dtype=np.int64)
+    mask = np.zeros((len(rows), width), dtype=np.int64)
+    for n, row in enumerate(rows):
+        ids[n, :len(row)] = row
+        mask[n, :len(row)] = 1
+    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+
+
 @lru_cache(maxsize=4)
-def load_embedder(name: str, batch_size: int = 32) -> SentenceTransformerEmbedder:
-    """Load a model once per process (keeps model loading out of the query path)."""
-    return SentenceTransformerEmbedder(name, batch_size=batch_size)
+def load_embedder(name: str, batch_size: int = 32, variant: str = "torch-fp32", cache_dir: Path = DEFAULT_CACHE,
+                  threads: int = 0) -> Embedder:
+    """Load a model once per process (keeps model loading out of the query path): variant 'torch-fp32' runs
+    sentence-transformers, 'onnx-fp32' / 'onnx-int8' the exported graph (IndexSettings.encoder_variant)."""
+    if variant == "torch-fp32":
+        return SentenceTransformerEmbedder(name, batch_size=batch_size)
+    return OnnxEmbedder(name, batch_size=batch_size, variant=variant, cache_dir=cache_dir, threads=threads)
+
+
+def settings_embedder(settings) -> Embedder:
+    """The embedder an index's settings name (model, batch, encoder variant, cache folder, threads)."""
+    return load_embedder(settings.embed_model, settings.embed_batch, settings.encoder_variant,
+                         settings.cache_dir, settings.encoder_threads)

@@ -4,6 +4,8 @@
 class NewsqaError(Exception):
     """Base class of every error the product raises on purpose."""
 
+    exit_code = 1  # what the command-line tools exit with
+
 
 class UnsupportedFile(NewsqaError):
     """A file type, size or content the product cannot ingest."""
@@ -27,6 +29,12 @@ class IndexUnavailable(NewsqaError):
 
 class IndexDamaged(IndexUnavailable):
     """The index's files are damaged (a vector file or the database); the message says how to rebuild it."""
+
+
+class EncoderMismatch(IndexUnavailable):
+    """The index was embedded by an encoder whose vectors differ from the configured one's (e.g. int8 vs fp32)."""
+
+    exit_code = 4
 
 
 class StorageFull(IndexUnavailable):

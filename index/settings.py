@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Mapping
 
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+ENCODERS = {"onnx": "onnx-fp32", "onnx-int8": "onnx-int8", "torch": "torch-fp32"}  # setting -> variant recorded
+DEFAULT_CACHE = Path("~/.cache/newsqa")
 USER_AGENT = "newsqa/0.1 (question answering over the news feeds and pages its user adds; honours ETag and Last-Modified)"
 
 
@@ -22,6 +24,9 @@ class IndexSettings:
     passage_tokens: int = 200
     overlap_tokens: int = 60
     embed_batch: int = 32
+    encoder: str = "onnx"  # onnx (optimised ONNX Runtime graph), onnx-int8, or torch (sentence-transformers)
+    encoder_threads: int = 0  # 0: one per core
+    cache_dir: Path = DEFAULT_CACHE  # the exported encoder
     chroma_host: str = ""
     chroma_port: int = 8000
     chroma_ssl: bool = False
@@ -50,6 +55,17 @@ class IndexSettings:
         if "index_dir" in values:
             values["index_dir"] = Path(values["index_dir"]).expanduser()
         return cls(**values)
+
+    def __post_init__(self):
+        if self.encoder not in ENCODERS:
+            raise ValueError(f"NEWSQA_ENCODER={self.encoder!r} is not an encoder: use one of {', '.join(ENCODERS)}")
+
+    @property
+    def encoder_variant(self) -> str:
+        """What the index records as its encoder: 'onnx-fp32', 'onnx-int8' or 'torch-fp32' (a model that is neither
+        the bundled one nor a local folder cannot be exported, and runs in torch)."""
+        exportable = self.embed_model == BUNDLED_MODEL or Path(self.embed_model).is_dir()
+        return ENCODERS[self.encoder] if exportable else "torch-fp32"
 
     @property
     def server_mode(self) -> bool:

@@ -20,11 +20,13 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 
 from .articles import Article, Passage
-from .errors import IndexDamaged, IndexUnavailable, StorageFull
+from .errors import EncoderMismatch, IndexDamaged, IndexUnavailable, StorageFull
+from .export import vector_space
 from .integrity import damaged_file
-from .settings import IndexSettings
+from .settings import ENCODERS, IndexSettings
 
 SCHEMA = 1
+UNRECORDED_ENCODER = "torch-fp32"  # indexes written before encoders were recorded
 STATE_ID = "__newsqa_state__"
 PAGE = 2000
 
@@ -129,10 +131,10 @@ class Store:
     """Articles and passages in Chroma, written in an order that survives a crash at any point."""
 
     def __init__(self, client, name: str, embed_model: str, create: bool = True, where: str = "the index",
-                 reopen: Callable[[], object] | None = None):
+                 reopen: Callable[[], object] | None = None, encoder: str = UNRECORDED_ENCODER):
         self._lock = threading.Lock()
         self._reopen_lock = threading.Lock()
-        self.embed_model = embed_model
+        self.embed_model, self.encoder = embed_model, encoder
         self._name, self._where, self._reopen, self._client = name, where, reopen, client
         self._stale = False
         guards = [_Guarded(None, where, self) for _ in range(3)]
@@ -147,7 +149,7 @@ class Store:
         where = (f"the Chroma server at {settings.chroma_host}:{settings.chroma_port}" if settings.server_mode
                  else f"the index at {settings.index_dir}")
         reopen = None if settings.server_mode else lambda: _reopened(settings)
-        return cls(client, settings.collection, settings.embed_model, create, where, reopen)
+        return cls(client, settings.collection, settings.embed_model, create, where, reopen, settings.encoder_variant)
 
     def _attach(self, client, create: bool) -> None:
         """Point the three guarded collections at this client's collections."""
@@ -192,7 +194,8 @@ class Store:
 
     def _collection(self, client, name: str, create: bool):
         """Get or create one collection in cosine space, never with Chroma's own embedding function."""
-        meta = {"newsqa_schema": SCHEMA, "embed_model": self.embed_model, "hnsw:space": "cosine"}
+        meta = {"newsqa_schema": SCHEMA, "embed_model": self.embed_model, "encoder": self.encoder,
+                "hnsw:space": "cosine"}
         if create:
             return client.get_or_create_collection(name, embedding_function=None, metadata=meta)
         try:
@@ -213,6 +216,24 @@ class Store:
                 raise IndexUnavailable(f"The index was built with the embedding model "
                                        f"{meta.get('embed_model')!r}, not {self.embed_model!r}; "
                                        f"use that model or rebuild in a new index folder")
+        self._check_encoder(self.passages_col.metadata or {})
+
+    def _check_encoder(self, meta: dict) -> None:
+        """Refuse an index whose vectors another encoder made (int8 vs fp32); torch and ONNX fp32 are one space."""
+        recorded = meta.get("encoder", UNRECORDED_ENCODER)
+        if vector_space(recorded) == vector_space(self.encoder):
+            return
+        setting = {variant: name for name, variant in ENCODERS.items()}.get(recorded, recorded)
+        raise EncoderMismatch(f"{self._where[0].upper() + self._where[1:]} was embedded by the encoder {recorded!r}, "
+                              f"whose vectors differ from those of {self.encoder!r} (configured): set "
+                              f"NEWSQA_ENCODER={setting} to use it as it is, or re-embed it with the configured "
+                              f"encoder, `python -m index rebuild` (an embedded index; the old vectors are kept "
+                              f"beside it), or build into a new collection on a server")
+
+    @property
+    def recorded_encoder(self) -> str:
+        """The encoder variant the index records (indexes written before the record: torch-fp32)."""
+        return (self.passages_col.metadata or {}).get("encoder", UNRECORDED_ENCODER)
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -244,6 +265,11 @@ class Store:
             for pid, doc, meta in zip(ids, docs, metas):
                 yield _passage(pid, doc, meta or {})
 
+    def vectors(self) -> dict[str, np.ndarray]:
+        """Every stored passage's vector, by passage id (for comparing encoders; a whole corpus in memory)."""
+        return {pid: np.asarray(v, dtype=np.float32) for ids, vecs, _ in self._pages(self.passages_col, ["embeddings"])
+                for pid, v in zip(ids, vecs)}
+
     def query(self, vector: np.ndarray, n: int, article_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
         """Nearest passages to a vector: (passage id, cosine similarity), best first (fewer than n when
         the collection holds fewer; Chroma returns what it has); only those of some articles when given."""
@@ -253,13 +279,13 @@ class Store:
         return [(pid, 1.0 - float(d)) for pid, d in zip(got["ids"][0], got["distances"][0])]
 
     def _pages(self, col, include: list[str]) -> Iterator[tuple[list, list, list]]:
-        """A collection's records, page by page."""
+        """A collection's records, page by page: (ids, documents or, when included, embeddings, metadatas)."""
         offset = 0
         while True:
             got = col.get(include=include, limit=PAGE, offset=offset)
             if not got["ids"]:
                 return
-            docs = got.get("documents") or [None] * len(got["ids"])
+            docs = got["embeddings"] if "embeddings" in include else got.get("documents") or [None] * len(got["ids"])
             metas = got.get("metadatas") or [None] * len(got["ids"])
             yield got["ids"], docs, metas
             offset += len(got["ids"])
@@ -272,19 +298,35 @@ class Store:
         MinHash signature its copies are found by (index/dedupe.py)."""
         with self._lock:
             self._delete_passages(article.id)
-            for i in range(0, len(passages), PAGE):
-                batch = passages[i:i + PAGE]
-                self.passages_col.add(ids=[p.id for p in batch], documents=[p.text for p in batch],
-                                      embeddings=vectors[i:i + PAGE].tolist(),
-                                      metadatas=[_passage_meta(p, n) for n, p in enumerate(batch, i)])
-            mean = vectors.mean(axis=0) if len(vectors) else np.ones(vectors.shape[1], dtype=np.float32)
-            mean = mean / (np.linalg.norm(mean) or 1.0)
-            meta = _clean({**article.metadata(), "file_hash": file_hash, "file_articles": file_articles,
-                           "passages": len(passages), "minhash": signature})
-            meta.pop("id")
-            self.articles_col.upsert(ids=[article.id], documents=[article.text],
-                                     embeddings=[mean.tolist()], metadatas=[meta])
+            self._add_passages(list(passages), vectors)
+            self.articles_col.upsert(**_article_record(article, passages, vectors, file_hash, file_articles,
+                                                       signature))
             self._bump()
+
+    def put_new(self, entries: Sequence[tuple[Article, Sequence[Passage], np.ndarray]], file_hash: str = "") -> None:
+        """Write many new articles (ids not in the store) at once: all their passages, then their records (the
+        commit), one generation; for bulk imports of articles that each are their own file."""
+        with self._lock:
+            passages = [p for _, ps, _ in entries for p in ps]
+            if passages:
+                self._add_passages(passages, np.concatenate([v for *_, v in entries if len(v)]))
+            records = [_article_record(a, ps, v, file_hash or a.id, 1, "") for a, ps, v in entries]
+            for i in range(0, len(records), PAGE):
+                page = records[i:i + PAGE]
+                self.articles_col.add(**{key: [r[key][0] for r in page] for key in page[0]})
+            self._bump()
+
+    def _add_passages(self, passages: list[Passage], vectors: np.ndarray) -> None:
+        """Add passages with their vectors, a page at a time (each passage's number n counts within its article)."""
+        numbers, seen = [], Counter()
+        for p in passages:
+            numbers.append(seen[p.article_id])
+            seen[p.article_id] += 1
+        for i in range(0, len(passages), PAGE):
+            batch = passages[i:i + PAGE]
+            self.passages_col.add(ids=[p.id for p in batch], documents=[p.text for p in batch],
+                                  embeddings=vectors[i:i + PAGE].tolist(),
+                                  metadatas=[_passage_meta(p, n) for p, n in zip(batch, numbers[i:i + PAGE])])
 
     def set_file_hashes(self, stamps: Sequence[tuple[str, str, int]]) -> None:
         """Record that unchanged articles now come from a file with this hash and article count
@@ -406,6 +448,17 @@ def _stored_article(article_id: str, meta: dict) -> StoredArticle:
                          path=meta.get("path", ""), file_hash=meta.get("file_hash", ""),
                          file_articles=int(meta.get("file_articles", 1)), passages=int(meta.get("passages", 0)),
                          name=meta.get("name") or _shown(meta.get("path", "")), group=meta.get("group"))
+
+
+def _article_record(article: Article, passages: Sequence[Passage], vectors: np.ndarray, file_hash: str,
+                    file_articles: int, signature: str) -> dict:
+    """An article's Chroma record (one-element lists): its text, the mean of its passage vectors, its metadata."""
+    mean = vectors.mean(axis=0) if len(vectors) else np.ones(vectors.shape[1], dtype=np.float32)
+    mean = mean / (np.linalg.norm(mean) or 1.0)
+    meta = _clean({**article.metadata(), "file_hash": file_hash, "file_articles": file_articles,
+                   "passages": len(passages), "minhash": signature})
+    meta.pop("id")
+    return {"ids": [article.id], "documents": [article.text], "embeddings": [mean.tolist()], "metadatas": [meta]}
 
 
 def _clean(meta: dict) -> dict:

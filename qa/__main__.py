@@ -1,6 +1,9 @@
 """CLI: python -m qa ask "QUESTION" [--index-dir DIR] [--json] [filters] | python -m qa search "QUERY" [-k N] [filters]
 | python -m qa timeline "TOPIC" [--json] [filters], where the filters are --source NAME, --exclude-source NAME (each
-repeatable), --since YYYY-MM-DD and --until YYYY-MM-DD."""
+repeatable), --since YYYY-MM-DD and --until YYYY-MM-DD.
+
+Exit codes: 0 answered; 1 an error; 2 a bad setting or filter; 4 the index was embedded by another encoder.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ COMMANDS = (("ask", "answer a question with citations"), ("search", "list matchi
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Parse arguments, run the command; bad settings or filters exit 2, other domain errors 1."""
+    """Parse arguments, run the command; bad settings or filters exit 2, other domain errors 1 (4: another encoder)."""
     args = parser().parse_args(argv)
     try:
         settings = Settings.from_env(index_dir=args.index_dir)
@@ -29,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         print(run(Assistant.open(settings=settings), args, filters))
     except NewsqaError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return exc.exit_code
     return 0
 
 

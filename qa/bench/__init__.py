@@ -3,6 +3,7 @@ test, and helpers that start child services. `python -m qa.bench multihop|answer
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -17,3 +18,12 @@ def shared_dir() -> Path:
 def multihop_dir() -> Path:
     """Where MultiHop-RAG's corpus.json and MultiHopRAG.json lie."""
     return shared_dir() / "benchmarks" / "multihop-rag"
+
+
+def write_result(path: Path | None, result: dict) -> None:
+    """Write a benchmark's result as indented JSON (its folder made first); nothing when no path is given."""
+    if path is None:
+        return
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2))

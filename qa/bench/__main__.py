@@ -1,4 +1,4 @@
-"""python -m qa.bench multihop|answers|load ...: the benchmarks and the load test."""
+"""python -m qa.bench multihop|answers|load|encoder|scale ...: the benchmarks and the load test."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import sys
 
 COMMANDS = {"multihop": "MultiHop-RAG retrieval quality and speed", "answers": "MultiHop-RAG answer quality through ask",
             "load": "concurrent REST clients during uploads", "reader": "fit the learned sentence scorer",
-            "verdicts": "fit the Yes/No verdict model"}
+            "verdicts": "fit the Yes/No verdict model", "encoder": "the fast encoder against torch fp32",
+            "scale": "store, keyword index and search at 10k to 1M passages"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,6 +26,10 @@ def main(argv: list[str] | None = None) -> int:
         from .reader import main as run
     elif argv[0] == "verdicts":
         from .verdicts import main as run
+    elif argv[0] == "encoder":
+        from .encoder import main as run
+    elif argv[0] == "scale":
+        from .scale import main as run
     else:
         from .loadtest import main as run
     return run(argv[1:])

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
-from . import multihop_dir
+from . import multihop_dir, write_result
 from .metrics import QueryScore, by_type, score_query
 from .stats import percentiles_ms
 
@@ -84,13 +84,14 @@ def corpus_file(records: list[dict], corpus: Path, index_dir: Path, total: int) 
     return target
 
 
-def build(settings, corpus: Path) -> dict:
+def build(settings, corpus: Path, time_encoder: bool = True) -> dict:
     """Index the corpus with the product's ingestion; time it, then time a re-index of the unchanged
-    corpus. On a fresh build, also time the raw encoder on the same passages (kept in the folder)."""
-    from index import build_index, load_embedder
+    corpus. On a fresh build, also time the raw encoder on the same passages (kept in the folder; not with
+    time_encoder=False, which `python -m qa.bench encoder` does instead, against torch in the same run)."""
+    from index import build_index, settings_embedder
 
     started = time.perf_counter()
-    embedder = load_embedder(settings.embed_model, settings.embed_batch)
+    embedder = settings_embedder(settings)
     load_seconds = time.perf_counter() - started
     started = time.perf_counter()
     report = build_index(settings, [corpus], embedder=embedder)
@@ -101,7 +102,8 @@ def build(settings, corpus: Path) -> dict:
     record_path = settings.index_dir / INGEST_FILE
     if report.added:
         record = {"ingest_seconds": ingest, "articles": report.added, "passages": report.passages,
-                  "encoder_seconds": encoder_seconds(settings, embedder), "model_load_seconds": load_seconds}
+                  "encoder_seconds": encoder_seconds(settings, embedder) if time_encoder else None,
+                  "model_load_seconds": load_seconds, "encoder": settings.encoder_variant}
         record_path.write_text(json.dumps(record, indent=2))
     record = json.loads(record_path.read_text()) if record_path.exists() else {}
     record.update({"fresh": bool(report.added), "reindex_seconds": reindex, "reindex_added": again.added,
@@ -165,11 +167,11 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def run_project(settings, corpus: Path, queries: Sequence[BenchQuery], asks: int) -> dict:
+def run_project(settings, corpus: Path, queries: Sequence[BenchQuery], asks: int, time_encoder: bool = True) -> dict:
     """Build (or reuse) the index, score every query through Assistant.search, measure speed."""
     from qa import Assistant
 
-    ingest = build(settings, corpus)
+    ingest = build(settings, corpus, time_encoder)
     assistant = Assistant.open(settings=settings)
     assistant.search("warm up the model and the keyword index", k=10)
     quality, seconds, scores = evaluate(lambda text: [p.text for p in assistant.search(text, k=10)], queries)
@@ -277,8 +279,9 @@ def run(args) -> dict:
     result = {"benchmark": "multihop-rag", "split": args.split, "queries": len(queries),
               "corpus_articles": len(records), "index_dir": str(settings.index_dir),
               "settings": {"passage_tokens": settings.passage_tokens, "overlap_tokens": settings.overlap_tokens,
-                           "embed_model": settings.embed_model, "rerank_model": settings.rerank_model or None},
-              "project": run_project(settings, corpus, queries, args.asks), "paper": PAPER, "targets": TARGETS}
+                           "embed_model": settings.embed_model, "encoder": settings.encoder_variant,
+                           "rerank_model": settings.rerank_model or None},
+              "project": run_project(settings, corpus, queries, args.asks, not args.no_encoder_timing), "paper": PAPER, "targets": TARGETS}
     if args.baseline:
         folder = args.baseline_dir or Path(".newsqa/bench") / f"baseline-{len(records)}"
         result["baseline"] = run_baseline(Path(folder), records, queries, settings.embed_model)
@@ -332,6 +335,8 @@ def main(argv: list[str] | None = None) -> int:
     multihop.add_argument("--out", type=Path, help="write the result as JSON")
     multihop.add_argument("--limit-articles", type=int, help="index only the first N articles")
     multihop.add_argument("--asks", type=int, default=100, help="queries timed through ask (default 100)")
+    multihop.add_argument("--no-encoder-timing", action="store_true",
+                          help="on a fresh build, do not time the bare encoder again (qa.bench encoder compares)")
     multihop.add_argument("--train-ranker", type=Path, metavar="OUT",
                           help="fit the learned ranker on the split's queries (use dev) and write it to OUT")
     args = parser.parse_args(argv)
@@ -340,9 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     result = run(args)
     print(table(result) if "project" in result else json.dumps(result, indent=2))
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(result, indent=2))
+    write_result(args.out, result)
     return 0
 
 

@@ -14,7 +14,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from index import SUPPORTED, Feeds, check_upload
+from index import SUPPORTED, EncoderMismatch, Feeds, check_upload
 
 from .. import (ArticleNotFound, Assistant, DuplicateArticle, Event, FeedNotFound, FileTooLarge, Filters,
                 GeneratorError, IndexUnavailable, InvalidQuestion, JobNotFound, NewsqaError, Settings, StorageFull,
@@ -30,7 +30,7 @@ METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
 STATUS = {InvalidQuestion: 422, UnsupportedFile: 415, FileTooLarge: 413, UnreadableFile: 422,
-          DuplicateArticle: 409, ArticleNotFound: 404, JobNotFound: 404, IndexUnavailable: 503, StorageFull: 507,
+          DuplicateArticle: 409, ArticleNotFound: 404, JobNotFound: 404, IndexUnavailable: 503, StorageFull: 507, EncoderMismatch: 409,
           GeneratorError: 502, ReaderUnavailable: 503, UploadQueueFull: 503, UnsupportedUrl: 422,
           FeedNotFound: 404}
 

@@ -1,0 +1,133 @@
+"""The exported encoder: the installed sentence-transformers weights as an optimised ONNX Runtime graph.
+
+Exported by the project itself (no download): `torch.onnx.export` of the BERT body with mean pooling and
+normalisation in the graph, then onnxruntime's transformer optimiser (fused attention, GELU, layer norms),
+optionally int8 weights (`quantize_dynamic`). Cached per model file and onnxruntime version, written once
+(atomically: several processes may race to export, the last rename wins with an identical file).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import warnings
+from pathlib import Path
+
+from .errors import IndexUnavailable
+
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+def vector_space(variant: str) -> str:
+    """What decides whether two variants' vectors can share an index: the weights' precision ('fp32', 'int8').
+    torch-fp32 and onnx-fp32 compute the same function (cosine >= 0.9999 measured on the corpus)."""
+    return variant.rsplit("-", 1)[-1]
+
+
+def exported_model(model_dir: str, variant: str, cache_dir: Path) -> Path:
+    """The cached ONNX file of a variant ('onnx-fp32' or 'onnx-int8') of the model folder, exported first if absent."""
+    folder = Path(cache_dir).expanduser() / "onnx" / _key(model_dir)
+    target = folder / f"{variant}.onnx"
+    if target.exists():
+        return target
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        _remove_stale(folder)
+        optimised = folder / "onnx-fp32.onnx"
+        if not optimised.exists():
+            raw = folder / f"raw.{os.getpid()}.onnx"
+            _export(model_dir, raw)
+            _optimise(raw, optimised, model_dir)
+            raw.unlink(missing_ok=True)
+        if variant == "onnx-int8" and not target.exists():
+            _quantise(optimised, target)
+    except OSError as exc:
+        raise IndexUnavailable(f"Cannot write the exported encoder under {folder} ({exc}): set NEWSQA_CACHE_DIR "
+                               f"to a writable folder, or NEWSQA_ENCODER=torch") from exc
+    return target
+
+
+def _remove_stale(folder: Path, seconds: float = 600.0) -> None:
+    """Delete what an export killed midway left (its per-process temporary files), once they are old enough that
+    no export still running can own them."""
+    import time
+
+    for path in [*folder.glob("raw.*.onnx"), *folder.glob("*.tmp*")]:
+        try:
+            if time.time() - path.stat().st_mtime > seconds:
+                path.unlink()
+        except OSError:
+            pass
+
+
+def _key(model_dir: str) -> str:
+    """A folder name that changes with the model's weights and the onnxruntime version."""
+    import onnxruntime
+
+    weights = sorted(Path(model_dir).glob("*.safetensors")) + sorted(Path(model_dir).glob("*.bin"))
+    stamp = [(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in weights]
+    digest = hashlib.sha1(json.dumps([str(model_dir), stamp, onnxruntime.__version__]).encode()).hexdigest()
+    return digest[:16]
+
+
+def _export(model_dir: str, out: Path) -> None:
+    """torch.onnx.export of the model with mean pooling and L2 normalisation: (ids, mask, types) -> unit vectors."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    class Pooled(torch.nn.Module):
+        """BERT body, then the mean of the unmasked token vectors, L2-normalised (sentence-transformers' pipeline)."""
+
+        def __init__(self, body):
+            super().__init__()
+            self.body = body
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            hidden = self.body(input_ids=input_ids, attention_mask=attention_mask,
+                               token_type_ids=token_type_ids).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            mean = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(mean, p=2, dim=1)
+
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    model = SentenceTransformer(model_dir, device="cpu")
+    body = model[0].auto_model.eval()
+    body.set_attn_implementation("eager")  # the optimiser fuses the eager attention pattern, not SDPA's
+    sample = model.tokenizer(["an example", "a longer example sentence"], padding=True, return_tensors="pt")
+    axes = {name: {0: "batch", 1: "tokens"} for name in INPUTS} | {"vector": {0: "batch"}}
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the TorchScript exporter's notes on traced control flow
+        torch.onnx.export(Pooled(body).eval(), tuple(sample[name] for name in INPUTS), str(out),
+                          input_names=list(INPUTS), output_names=["vector"], dynamic_axes=axes, opset_version=17,
+                          dynamo=False)
+
+
+def _optimise(raw: Path, out: Path, model_dir: str) -> None:
+    """onnxruntime's BERT optimiser: fused embedding layer norm, attention, bias GELU, skip layer norms."""
+    from onnxruntime.transformers import optimizer
+
+    config = json.loads((Path(model_dir) / "config.json").read_text())
+    model = optimizer.optimize_model(str(raw), model_type="bert", num_heads=config["num_attention_heads"],
+                                     hidden_size=config["hidden_size"], opt_level=1, use_gpu=False)
+    tmp = out.with_name(f"{out.stem}.{os.getpid()}.tmp")
+    model.save_model_to_file(str(tmp))
+    tmp.replace(out)
+
+
+def _quantise(optimised: Path, out: Path) -> None:
+    """Dynamic int8 weights for the matrix products, per channel (activations stay float)."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    tmp = out.with_name(f"{out.stem}.{os.getpid()}.tmp.onnx")
+    logging.disable(logging.WARNING)  # its advice to pre-process applies to static quantisation
+    try:
+        quantize_dynamic(str(optimised), str(tmp), weight_type=QuantType.QInt8, per_channel=True,
+                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    finally:
+        logging.disable(logging.NOTSET)
+    tmp.replace(out)
