@@ -194,7 +194,10 @@ def fact_question(town_name: str) -> str:
 
 
 def _uploads(url: str, config: LoadConfig, started: float, result: LoadResult) -> None:
-    """Upload generated files spread over the run (at most config.uploads, none after the time limit)."""
+    """Upload generated files spread over the run (at most config.uploads, none after the time limit), the first
+    once asks are being answered (an upload that starts with the first asks may be done before any ask is)."""
+    while not result.finished and time.monotonic() < started + config.seconds:
+        time.sleep(0.05)
     for batch in range(config.uploads):
         time.sleep(max(0.0, started + batch * config.seconds / config.uploads - time.monotonic()))
         if time.monotonic() >= started + config.seconds or all_done(result, config):
