@@ -169,3 +169,25 @@ def test_an_upload_where_every_file_fails_keeps_the_article_table(page, tmp_path
     assert page.locator("#nqa-upload-result a, #nqa-upload-result img").count() == 0, "no Markdown link or image"
     table = page.inner_text("#nqa-articles")
     assert "Over a dozen Iraqi security service members" in table and "Error" not in table
+
+
+def test_an_article_url_added_in_the_articles_tab(page, tmp_path, seed_settings, artifacts):
+    """The URL box fetches a page from a real local server into the index."""
+    import shutil
+
+    from serving import running_server
+    from webserver import FixtureServer
+
+    shutil.copytree(seed_settings.index_dir, tmp_path / "index")
+    with FixtureServer() as web, running_server(tmp_path / "index", tmp_path / "server.log",
+                                                NEWSQA_ALLOW_LOCAL_URLS="1") as url:
+        page = page.context.browser.new_page(viewport={"width": 1280, "height": 1000})  # the module's Chromium
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(url)
+        page.get_by_role("tab", name="Articles").click()
+        page.fill("#nqa-url input, #nqa-url textarea", web.url("/pages/01-harbor-gazette-bridge.html"))
+        page.click("#nqa-add-url")
+        page.wait_for_function("document.querySelector('#nqa-url-result').innerText.includes('added')")
+        assert "added 1," in page.inner_text("#nqa-url-result"), page.inner_text("#nqa-url-result")
+        page.screenshot(path=str(artifacts / "ui-urls.png"))
+        page.close()
