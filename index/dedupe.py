@@ -4,8 +4,9 @@ One wire story republished by several outlets with small edits is one *group*: e
 carries the group's id, the id of the group's first article (first indexed; on a regroup, the earliest dated).
 Copies share most word 5-grams and most figures (numbers, names); articles written from one template share the
 first, not the second.
-An article's signature (the MinHash of its text's word shingles) is stored with it in Chroma, so a later build
-assigns new copies to the groups already there, and `regroup` derives every group again from the texts.
+An article's signature (the MinHashes of its text's word shingles and of its figures) is stored with it in
+Chroma, so a later build assigns new copies to the groups already there, and `regroup` derives every group
+again from the texts.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ numbers) 0.12, though their word 5-grams reach 0.30 (docs/ingestion.md)."""
 _FIGURE_NUMBER = re.compile(r"\d[\d,.]*\d")
 _FIGURE_NAME = re.compile(r"(?<=[a-z,;:] )[A-Z][\w’'-]+")
 _SEED = 1
-SCHEME = "affine32"  # datasketch 2.0's 32-bit permutation scheme; signatures are stored as 128 uint32 values
+SCHEME = "affine32"  # datasketch 2.0's 32-bit permutation scheme; signatures are stored as 2 x 128 uint32 values
 
 
 def shingles(text: str, size: int = SHINGLE_WORDS) -> set[bytes]:
@@ -79,7 +80,7 @@ def figure_similarity(a: str, b: str) -> float:
 
 def current(encoded: str | None) -> bool:
     """Is this a signature of the current kind (shingles and figures)?"""
-    return encoded is not None and (not encoded or len(base64.b64decode(encoded)) == 8 * NUM_PERM)
+    return encoded is not None and (not encoded or len(_values(encoded, figures=True)) == NUM_PERM)
 
 
 def _minhash(encoded: str):
