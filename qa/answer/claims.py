@@ -18,6 +18,7 @@ from .sentences import Sentence, candidates
 
 YES_NO = re.compile(r"^\s*(does|do|did|is|was|were|are|has|have|had|can|could|would|will|should)\b|"
                     r"[,;]\s*(does|do|did|is|was|were|are|has|have|had)\s+(the\s+|a\s+|an\s+)?[\w'‘“\"]", re.I)
+_WH = re.compile(r"^\W*(which|what|who|whom|whose|when|where|how|why)\b", re.I)
 _REPORTING = frozenset(tokenize("say says said report reports reported article articles mention mentioned claim "
                                 "claims suggest suggests suggested according state stated indicate indicates "
                                 "discuss discussing publish published"))
@@ -49,8 +50,9 @@ class Evidence:
 
 
 def is_yes_no(question: str) -> bool:
-    """Does the question want a Yes or a No (it opens with an auxiliary verb, or a clause after a comma does)?"""
-    return bool(YES_NO.search(question))
+    """Does the question want a Yes or a No (it opens with an auxiliary verb, or a clause after a comma does)?
+    Not when it opens with a question word: "Which company, known for X, has done Y?" asks for the company."""
+    return not _WH.match(question) and bool(YES_NO.search(question))
 
 
 def split_claims(question: str, facets: Sequence[Facet]) -> list[Claim]:

@@ -52,6 +52,9 @@ def test_yes_no_questions_are_recognised():
     assert is_yes_no("Does the TechCrunch article say X while The Verge says Y?")
     assert is_yes_no("After The Age reported on 2023-10-01 that X, did Fortune report Y?")
     assert not is_yes_no("Who is the individual that TechCrunch says founded FTX?")
+    # a question word first: the clause after the comma describes what is asked for
+    assert not is_yes_no("Which company, known for its e-readers, has run invite-only deals on Prime Day?")
+    assert not is_yes_no("Who, according to Fortune, was convicted of fraud?")
 
 
 def test_claims_follow_the_outlet_mentions_or_the_conjunctions():
