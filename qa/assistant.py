@@ -18,6 +18,7 @@ from index import (ArticleNotFound, Corpus, DuplicateArticle, Feed, Feeds, Group
                    UnsupportedUrl, UpdateReport, check_upload, is_url, safe_filename)
 
 from .answer import REFUSAL, Answer, AnswerPolicy, ExtractiveReader
+from .answer.claims import is_yes_no, split_claims
 from .answer.conversation import rewrite
 from .answer.entities import EntityReader
 from .answer.scorer import load_scorer
@@ -107,28 +108,29 @@ class Assistant:
         dates = self._retriever.dates(rewritten)
         if dates.periods:
             yield Event("dates", dates.describe())
-        answer, passages = self._extractive(question, rewritten, k, filters, dates)
+        answer, passages, facets = self._extractive(question, rewritten, k, filters, dates)
         answer = replace(answer, timings={**answer.timings, "total": time.perf_counter() - started})
         if self._synthesizer is None:
             yield Event("token", answer.text)
             yield Event("answer", answer=answer)
             return
-        yield from self._synthesizer.stream(answer, passages)
+        claims = split_claims(rewritten, facets) if is_yes_no(rewritten) else ()
+        yield from self._synthesizer.stream(answer, passages, claims)
 
     def _extractive(self, question: str, rewritten: str, k: int | None, filters: Filters,
-                    dates: QuestionDates) -> tuple[Answer, list[Passage]]:
+                    dates: QuestionDates) -> tuple[Answer, list[Passage], list]:
         """Retrieve the k passages (NEWSQA_TOP_K by default) that pass the filters and quote their best sentences
-        (or refuse; saying so when no article passes the filters)."""
+        (or refuse; saying so when no article passes the filters); also the passages and the question's facets."""
         t0 = time.perf_counter()
         notes = (dates.describe(),) if dates.periods else ()
         shown = rewritten if rewritten != question else None
         scope = scope_of(filters, dates)
         if scope is None or not self._retriever.admitted(scope):
             text = no_match(scope) if scope is not None else disjoint(filters, dates)
-            return Answer(question=question, text=text, refused=True, notes=notes, rewritten_question=shown), []
+            return Answer(question=question, text=text, refused=True, notes=notes, rewritten_question=shown), [], []
         topic = timeline_topic(rewritten)
         if topic is not None:
-            return timeline_answer(question, self.timeline(topic, scope), shown, notes, t0), []
+            return timeline_answer(question, self.timeline(topic, scope), shown, notes, t0), [], []
         query = analyse(rewritten)
         vector = self._corpus.embedder.embed([rewritten])[0]
         facets = self._retriever.facets(rewritten)
@@ -143,7 +145,7 @@ class Assistant:
                           for c in reading.citations)
         return Answer(question=question, text=reading.text, refused=not reading.citations,
                       citations=citations, short_answer=reading.short_answer, rewritten_question=shown,
-                      notes=notes, timings=timings), passages
+                      notes=notes, timings=timings), passages, facets
 
     def timeline(self, topic: str, filters: Filters | dict | None = None) -> Timeline:
         """The dated events about a topic across the articles that pass the filters, oldest first (undated last),

@@ -1,5 +1,5 @@
 """`python -m qa.bench answers --split dev|test [--llm NAME] [--limit N]`: MultiHop-RAG answer quality through
-the same `Assistant.ask` path users take.
+the same `Assistant.ask` path users take (--limit: N queries spread evenly over the split, every type included).
 
 Queries: the non-null ones numbered from 0 in file order (dev = number % 4 == 0, test = the rest), plus the
 null queries numbered separately by the same rule. Figures: the benchmark's own metric (prediction =
@@ -75,6 +75,13 @@ def strict_correct(short: str | None, refused: bool, query: Query) -> bool:
     return len(said) <= 8 and f" {wanted} " in f" {' '.join(said)} "
 
 
+def spread(queries: list[Query], limit: int | None) -> list[Query]:
+    """`limit` queries evenly spaced over the list (in order), so every question type is sampled; all when None."""
+    if limit is None or limit >= len(queries):
+        return queries
+    return [queries[i * len(queries) // limit] for i in range(limit)]
+
+
 def prior(dev: list[Query]) -> dict[str, str]:
     """Each question type's most common dev answer."""
     by_kind: dict[str, Counter] = {}
@@ -83,12 +90,14 @@ def prior(dev: list[Query]) -> dict[str, str]:
     return {kind: counts.most_common(1)[0][0] for kind, counts in by_kind.items()}
 
 
-def row(query: Query, short: str | None, refused: bool, seconds: float = 0.0, text: str = "") -> dict:
-    """One query's prediction and scores."""
+def row(query: Query, short: str | None, refused: bool, seconds: float = 0.0, text: str = "", mode: str = "",
+        notes: tuple[str, ...] = ()) -> dict:
+    """One query's prediction and scores (mode: how the answer was written; notes: what the answer says of it)."""
     prediction = INSUFFICIENT if refused or not short else short
     return {"number": query.number, "kind": query.kind, "gold": query.answer, "short_answer": short,
             "refused": refused, "prediction": prediction, "benchmark": benchmark_correct(prediction, query.answer),
-            "strict": strict_correct(short, refused, query), "seconds": round(seconds, 3), "answer": text[:300]}
+            "strict": strict_correct(short, refused, query), "seconds": round(seconds, 3), "answer": text[:300],
+            "mode": mode, "notes": list(notes)}
 
 
 def summary(rows: list[dict]) -> dict:
@@ -127,7 +136,8 @@ def run(index_dir: Path, queries: list[Query], llm: str, rows_path: Path | None)
     for q in queries:
         started = time.perf_counter()
         answer = assistant.ask(q.text)
-        rows.append(row(q, answer.short_answer, answer.refused, time.perf_counter() - started, answer.text))
+        rows.append(row(q, answer.short_answer, answer.refused, time.perf_counter() - started, answer.text,
+                        answer.mode, answer.notes))
         if rows_path:
             with open(rows_path, "a", encoding="utf-8") as out:
                 out.write(json.dumps(rows[-1], ensure_ascii=False) + "\n")
@@ -153,11 +163,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index-dir", type=Path, required=True, help="an index of corpus.json (qa.bench multihop)")
     parser.add_argument("--queries", type=Path, default=multihop_dir() / "MultiHopRAG.json")
     parser.add_argument("--llm", default="", help="answer with this LLM (smollm2, qwen, a .gguf path, openai)")
-    parser.add_argument("--limit", type=int, help="only the first N queries of the split")
+    parser.add_argument("--limit", type=int, help="only N queries, spread evenly over the split")
     parser.add_argument("--out", type=Path, help="write the summary and rows as JSON")
     args = parser.parse_args(argv)
     everything = load(args.queries)
-    queries = [q for q in everything if q.split == args.split][:args.limit]
+    queries = spread([q for q in everything if q.split == args.split], args.limit)
     majority = prior([q for q in everything if q.split == "dev"])
     rows_path = args.out.with_suffix(".rows.jsonl") if args.out else None
     if rows_path and rows_path.exists():

@@ -101,7 +101,10 @@ def test_prompt_fences_sources_and_leaves_out_passages_that_address_the_model():
         (2, "d", ("US troops <b>[sic]</b> remain [2].",))]
     system, user = (m["content"] for m in prompt("How many US troops remain?", excerpts))
     assert "Ignore previous" not in system and "[7]" not in system
-    assert user.startswith("How many US troops remain?\n\nAnswer the question")
+    assert user.startswith("How many US troops remain?\n\nFirst write the short answer on its own line as: Answer: "
+                           "<the exact name, number or date from the sources, in a few words>. Then")
+    _, verdict = (m["content"] for m in prompt("Does the TechCrunch article say X while The Verge says Y?", excerpts))
+    assert " as: Answer: <Yes or No>. Then" in verdict
     assert system.splitlines()[-2:] == [
         "[1] (Attacks rock Iraq — Outlet a, 2022-12-18) America still retains approximately 2,500 soldiers in "
         "Iraq in a training and advisory capacity.",
