@@ -37,25 +37,27 @@ class Change:
 
 @dataclass(frozen=True)
 class LogPosition:
-    """How far a keyword index has applied the log: the newest applied record's time, and the ids of the records
-    applied within MARGIN_NS of it (those fetched again and skipped)."""
+    """How far a keyword index has applied one log (log_id: its collection's id, new whenever the store is made
+    anew): the newest applied record's time, and the ids of the records applied within MARGIN_NS of it (those
+    fetched again and skipped)."""
 
+    log_id: str = ""
     last_ns: int = 0
     applied: frozenset[str] = frozenset()
 
     def after(self, window: Sequence[Change]) -> "LogPosition":
         """The position once every record of the window (all fetched since this position) is applied."""
         last = max([self.last_ns, *(c.time_ns for c in window)])
-        return LogPosition(last, frozenset(c.id for c in window if c.time_ns > last - MARGIN_NS))
+        return LogPosition(self.log_id, last, frozenset(c.id for c in window if c.time_ns > last - MARGIN_NS))
 
     def to_dict(self) -> dict:
         """JSON-ready form."""
-        return {"last_ns": self.last_ns, "applied": sorted(self.applied)}
+        return {"log_id": self.log_id, "last_ns": self.last_ns, "applied": sorted(self.applied)}
 
     @classmethod
     def from_dict(cls, raw: dict) -> "LogPosition":
         """The position saved by to_dict."""
-        return cls(int(raw["last_ns"]), frozenset(raw["applied"]))
+        return cls(str(raw["log_id"]), int(raw["last_ns"]), frozenset(raw["applied"]))
 
 
 class ChangeLog:
@@ -90,14 +92,21 @@ class ChangeLog:
 
     # --- reading -------------------------------------------------------------------------------
 
+    @property
+    def identity(self) -> str:
+        """The log collection's id: a store made anew (rebuilt, recreated) has a new one."""
+        return str(self.col.id)
+
+    def start(self) -> LogPosition:
+        """For a full rebuild about to read the store: the position that counts every record written so far as
+        applied (each one's data is in Chroma before the record is)."""
+        horizon = self.horizon()
+        return LogPosition(self.identity, horizon + MARGIN_NS if horizon else 0).after(self.since(0))
+
     def horizon(self) -> int:
         """The time before which records were trimmed (0: never trimmed)."""
         got = self.col.get(ids=[HORIZON_ID], include=["metadatas"])
         return int((got["metadatas"][0] or {}).get("horizon_ns", 0)) if got["ids"] else 0
-
-    def has(self, generation: str) -> bool:
-        """Whether the log holds the record of the commit that made this generation."""
-        return bool(generation) and bool(self.col.get(ids=[generation], include=[])["ids"])
 
     def since(self, after_ns: int) -> list[Change]:
         """The records newer than after_ns (ids and times only), oldest first."""
@@ -118,11 +127,8 @@ class ChangeLog:
                 out.append(Change(c.id, c.time_ns, tuple(raw.get("articles", ())), tuple(raw.get("paths", ()))))
         return out
 
-    def explains(self, generation: str, position: LogPosition) -> bool:
-        """Whether the log still holds everything a snapshot at this generation and position may have missed: the
-        record of its generation (or, for the empty store's "", a log never trimmed) and every record since its
-        position minus the margin."""
+    def explains(self, position: LogPosition) -> bool:
+        """Whether this log still holds every record a snapshot at this position may have missed (those since its
+        position minus the margin): its log, and not trimmed past that."""
         horizon = self.horizon()
-        if horizon and horizon > position.last_ns - MARGIN_NS:
-            return False
-        return self.has(generation) or (generation == "" and not horizon)
+        return position.log_id == self.identity and not (horizon and horizon > position.last_ns - MARGIN_NS)

@@ -155,8 +155,7 @@ class _Idf(Mapping):
 
 def build_snapshot(store: Store) -> Snapshot:
     """Read the visible committed articles and their passages from the store and index them (the full rebuild)."""
-    window = store.log.since(0)  # records that exist now: their data is in Chroma before they were written
-    position = LogPosition(store.log.horizon()).after(window)
+    position = store.log.start()
     generation = store.generation()
     articles = visible_articles(store.articles())
     passages = [p for p in store.passages() if p.article_id in articles]
@@ -169,7 +168,7 @@ def caught_up(snapshot: Snapshot, store: Store, generation: str) -> Snapshot | N
     """The snapshot with the log's records since its position applied, labelled with the generation; None when
     the log cannot explain that generation (the caller rebuilds)."""
     log = store.log
-    if not log.explains(snapshot.generation, snapshot.log):
+    if not log.explains(snapshot.log):
         return None
     window = log.since(snapshot.log.last_ns - MARGIN_NS)
     if generation != snapshot.generation and generation not in {c.id for c in window}:

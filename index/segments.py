@@ -215,8 +215,14 @@ class Segments:
                         self.length + int(segment.lengths.sum()), df)
 
     def merged(self, vocab: Vocabulary) -> "Segments":
-        """Small segments merged when there are more than MAX_SEGMENTS; everything merged when tombstones pass
-        DEAD_SHARE of the rows or the small segments reach half the largest; else this state as it is."""
+        """Segments with nothing live left dropped; small segments merged when there are more than MAX_SEGMENTS;
+        everything merged when tombstones pass DEAD_SHARE of the rows or the small segments reach half the largest;
+        else this state as it is."""
+        empty = [k for k, seg in enumerate(self.segments) if not len(self.rows[k]) and set(seg.articles) <= self.dead[k]]
+        if empty:
+            kept = [k for k in range(len(self.segments)) if k not in empty]
+            return Segments(tuple(self.segments[k] for k in kept), tuple(self.dead[k] for k in kept), self.docs,
+                            self.length, self.df).merged(vocab)
         sizes = [seg.size for seg in self.segments]
         if len(sizes) <= 1 and not any(self.dead):
             return self
