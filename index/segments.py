@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from array import array
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -75,17 +76,18 @@ class Segment:
     def build(cls, passages: Sequence[Passage], articles: dict[str, StoredArticle], vocab: Vocabulary) -> "Segment":
         """Tokenise the passages (sorted here by article and offset) into a new segment."""
         ordered = tuple(sorted(passages, key=lambda p: (p.article_id, p.start)))
-        rows, cols, counts, lengths = [], [], [], []
-        for row, p in enumerate(ordered):
+        cols, counts, terms, lengths = array("i"), array("H"), array("i"), array("i")  # compact, unlike lists
+        for p in ordered:
             ids = vocab.add(tokenize(keyword_text(p)))
             lengths.append(len(ids))
             bag = Counter(ids)
-            rows.extend([row] * len(bag))
+            terms.append(len(bag))
             cols.extend(bag.keys())
-            counts.extend(bag.values())
-        tf = sp.csc_matrix((np.asarray(counts, dtype=np.uint16), (np.asarray(rows, dtype=np.int64),
-                            np.asarray(cols, dtype=np.int64))), shape=(len(ordered), len(vocab)), dtype=np.uint16)
-        return cls(uuid.uuid4().hex[:16], ordered, dict(articles), tf, np.asarray(lengths, dtype=np.int32))
+            counts.extend(min(c, 65535) for c in bag.values())
+        rows = np.repeat(np.arange(len(ordered), dtype=np.int32), np.frombuffer(terms, dtype=np.int32))
+        tf = sp.csc_matrix((np.frombuffer(counts, dtype=np.uint16), (rows, np.frombuffer(cols, dtype=np.int32))),
+                           shape=(len(ordered), len(vocab)), dtype=np.uint16)
+        return cls(uuid.uuid4().hex[:16], ordered, dict(articles), tf, np.frombuffer(lengths, dtype=np.int32).copy())
 
     @property
     def size(self) -> int:
