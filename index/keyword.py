@@ -127,23 +127,26 @@ class _Positions(Mapping):
 
 
 class _Idf(Mapping):
-    """Term -> BM25 IDF over the live passages, computed when asked."""
+    """Term -> BM25 IDF over the live passages (the whole array computed at the first lookup)."""
 
     def __init__(self, index: Segments, vocab: Vocabulary):
         self._index, self._vocab, self._df = index, vocab, index.df
+
+    @cached_property
+    def _values(self) -> list[float]:
+        """The IDF of every term id (as Python floats: looked up one at a time, by the thousand per question)."""
+        return self._index.idf(np.arange(len(self._df))).tolist()
 
     def __getitem__(self, term: str) -> float:
         i = self._vocab.get(term)
         if i is None or i >= len(self._df) or not self._df[i]:
             raise KeyError(term)
-        return float(self._index.idf(np.asarray([i]))[0])
+        return self._values[i]
 
     def get(self, term, default=None):
         """The IDF, or default for a term no live passage holds."""
-        try:
-            return self[term]
-        except KeyError:
-            return default
+        i = self._vocab.get(term)
+        return default if i is None or i >= len(self._df) or not self._df[i] else self._values[i]
 
     def __iter__(self) -> Iterator[str]:
         terms = self._vocab.terms

@@ -50,6 +50,8 @@ def assert_same_as_rebuild(snapshot, store) -> None:
     assert snapshot.articles == full.articles
     assert sorted(p.id for p in snapshot.passages) == sorted(p.id for p in full.passages)
     assert {p.id: p for p in snapshot.passages} == {p.id: p for p in full.passages}
+    assert dict(snapshot.idf()) == pytest.approx(dict(full.idf()))  # terms of removed passages are gone
+    assert all(snapshot.position[p.id] == i and snapshot.get(p.id) == p for i, p in enumerate(snapshot.passages))
     for query in QUERIES:
         ours, theirs = by_id(snapshot, query), by_id(full, query)
         assert ours.keys() == theirs.keys() and all(abs(ours[k] - theirs[k]) < 1e-5 for k in ours), query
