@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -45,12 +45,9 @@ class Snapshot:
     log: LogPosition = LogPosition()
 
     @cached_property
-    def passages(self) -> list[Passage]:
+    def passages(self) -> Sequence[Passage]:
         """The live passages, in snapshot order (segment by segment, each by article and offset)."""
-        out: list[Passage] = []
-        for seg, rows in zip(self.index.segments, self.index.rows):
-            out.extend(seg.passages if len(rows) == seg.size else [seg.passages[i] for i in rows.tolist()])
-        return out
+        return _Passages(self.index)
 
     @cached_property
     def position(self) -> Mapping[str, int]:
@@ -97,6 +94,31 @@ class Snapshot:
         """A per-passage column of the segments, live rows only, in snapshot order."""
         parts = [getattr(seg, name)[rows] for seg, rows in zip(self.index.segments, self.index.rows)]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=object)
+
+
+class _Passages(Sequence):
+    """The live passages of the segments in snapshot order, looked up where they are (making a list of a million
+    passages after every change would cost more than the change)."""
+
+    def __init__(self, index: Segments):
+        self._index = index
+
+    def __len__(self) -> int:
+        return self._index.docs
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        k = int(np.searchsorted(self._index.offsets, i, side="right")) - 1
+        return self._index.segments[k].passages[int(self._index.rows[k][i - self._index.offsets[k]])]
+
+    def __iter__(self) -> Iterator[Passage]:
+        for seg, rows in zip(self._index.segments, self._index.rows):
+            yield from (seg.passages if len(rows) == seg.size else (seg.passages[i] for i in rows.tolist()))
 
 
 class _Positions(Mapping):
