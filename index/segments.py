@@ -220,7 +220,8 @@ class Segments:
         """Segments with nothing live left dropped; small segments merged when there are more than MAX_SEGMENTS;
         everything merged when tombstones pass DEAD_SHARE of the rows or the small segments reach half the largest;
         else this state as it is."""
-        empty = [k for k, seg in enumerate(self.segments) if not len(self.rows[k]) and set(seg.articles) <= self.dead[k]]
+        empty = [k for k, seg in enumerate(self.segments)
+                 if not len(self.rows[k]) and set(seg.articles) <= self.dead[k]]
         if empty:
             kept = [k for k in range(len(self.segments)) if k not in empty]
             return Segments(tuple(self.segments[k] for k in kept), tuple(self.dead[k] for k in kept), self.docs,

@@ -97,7 +97,8 @@ def test_applying_a_change_twice_or_late_gives_the_same_snapshot(store):
     assert twice.articles == once.articles and [p.id for p in twice.passages] == sorted(p.id for p in once.passages)
     for query in QUERIES:
         assert by_id(twice, query) == pytest.approx(by_id(once, query))
-    forgotten = replace(once, log=replace(once.log, last_ns=once.log.last_ns - 10**12, applied=frozenset()))  # every record in the margin again
+    # every record fetched again, none remembered as applied
+    forgotten = replace(once, log=replace(once.log, last_ns=once.log.last_ns - 10**12, applied=frozenset()))
     keyword.snapshot = forgotten
     again = keyword.refresh(force=True)
     assert keyword.rebuilds == 1 and again.articles == once.articles
