@@ -96,12 +96,13 @@ class Segment:
 
     @cached_property
     def spans(self) -> dict[str, tuple[int, int]]:
-        """Each article's rows: (first, past the last)."""
-        spans: dict[str, tuple[int, int]] = {}
-        for row, p in enumerate(self.passages):
-            first = spans.get(p.article_id, (row, row))[0]
-            spans[p.article_id] = (first, row + 1)
-        return spans
+        """Each article's rows: (first, past the last); rows are sorted by article, so each is one run."""
+        ids = self.article_ids
+        if not len(ids):
+            return {}
+        starts = np.concatenate([[0], np.flatnonzero(ids[1:] != ids[:-1]) + 1]).tolist()
+        stops = starts[1:] + [len(ids)]
+        return {ids[a]: (a, b) for a, b in zip(starts, stops)}
 
     @cached_property
     def position(self) -> dict[str, int]:
