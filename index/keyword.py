@@ -275,11 +275,18 @@ class KeywordIndex:
             return self._rebuild()
         if fresh is not snapshot:
             self.cache.save(fresh)
-        return fresh
+        return _warmed(fresh)
 
     def _rebuild(self) -> Snapshot:
         """Build from the store and persist."""
         self.rebuilds += 1
         snapshot = build_snapshot(self.store)
         self.cache.save(snapshot, whole=True)
-        return snapshot
+        return _warmed(snapshot)
+
+
+def _warmed(snapshot: Snapshot) -> Snapshot:
+    """The snapshot, its segments' lookups computed (a no-op for those computed before)."""
+    for seg in snapshot.index.segments:
+        seg.warm()
+    return snapshot

@@ -100,9 +100,9 @@ class Segment:
         ids = self.article_ids
         if not len(ids):
             return {}
-        starts = np.concatenate([[0], np.flatnonzero(ids[1:] != ids[:-1]) + 1]).tolist()
-        stops = starts[1:] + [len(ids)]
-        return {ids[a]: (a, b) for a, b in zip(starts, stops)}
+        starts = np.concatenate([[0], np.flatnonzero(ids[1:] != ids[:-1]) + 1]).astype(np.int64)
+        stops = np.append(starts[1:], len(ids))
+        return dict(zip(ids[starts].tolist(), zip(starts.tolist(), stops.tolist())))
 
     @cached_property
     def position(self) -> dict[str, int]:
@@ -123,6 +123,11 @@ class Segment:
     def df(self) -> np.ndarray:
         """Each term's document frequency in the whole segment (int64, one per column)."""
         return np.diff(self.tf.indptr).astype(np.int64)
+
+    def warm(self) -> None:
+        """Compute the lookups a change and a search need now (at a start or rebuild) rather than in the first one
+        (0.1 to 0.3 s each for a segment of 1M passages)."""
+        self.spans, self.position, self.sources, self.df  # noqa: B018 (cached properties)
 
     def live(self, dead: frozenset[str]) -> np.ndarray:
         """True for the rows of articles not in dead."""

@@ -78,6 +78,7 @@ def synthetic(passages: int, seed: int = 3):
         text = " ".join(" ".join([vocab_words[c]] * int(n)) for c, n in zip(csr.indices[lo:hi], csr.data[lo:hi]))
         items.append(Passage(f"{aid}-{row % PER_ARTICLE}", aid, text, row, row + 1, ""))  # no title or outlet terms
     segment = Segment("s0", tuple(items), articles, tf, lengths)
+    segment.warm()  # as KeywordIndex does after a start or rebuild
     index = Segments.of([segment], [frozenset()], vocab, df=segment.df)
     return Snapshot("g0", articles, index, vocab, LogPosition("probe")), vocab_words
 
