@@ -1,157 +1,250 @@
-"""The keyword side: an in-memory catalog of committed passages with a BM25 index over them.
+"""The keyword side: an in-memory catalog of committed passages with a BM25 index over them, kept current with the
+store change by change.
 
-It is derived from Chroma, persisted beside it as a cache keyed by the store's generation, and
-rebuilt from Chroma whenever the generation differs (another process or instance wrote).
+It is derived from Chroma. A refresh reads the store's change log (index/changes.py) since the last record it
+applied and, for the articles those records name, tombstones their passages and adds what Chroma now holds for
+them as a new small segment (index/segments.py): O(change), not O(corpus). When the log cannot explain the
+store's generation (an index written before the log, records trimmed, a writer that does not log, a change
+touching a large share of the articles) it falls back to the full rebuild from Chroma, which stays the repair
+path. Each state is an immutable `Snapshot`, persisted beside the store (index/keyword_cache.py).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import re
-import shutil
 import threading
 import time
-from dataclasses import dataclass
-from functools import lru_cache
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
 from .articles import Passage
+from .changes import MARGIN_NS, LogPosition
+from .keyword_cache import KeywordCache
+from .segments import Segment, Segments, Vocabulary
 from .store import Store, StoredArticle, visible_articles
+from .terms import tokenize
 
-FORMAT = 2  # 2: articles carry their shown name, passages a shown path
-# the lookbehinds run only after "America" matched (checking them at every position made this the slowest step)
-_US = re.compile(r"\b(?:U\.S\.(?=\W|$)|US\b|United States\b"
-                 r"|America\b(?<!Latin America)(?<!South America)(?<!North America)(?<!Central America))")
-_STEMS: dict[str, str] = {}  # word -> stem: a dict lookup is five times faster than the stemmer's own cache
-MAX_STEMS = 500_000
-_TOKEN = re.compile(r"\d[\d,]*\d|[^\W_][\w\-]*", re.UNICODE)
+REBUILD_SHARE = 0.2  # a catch-up touching more than this share of the articles (and over REBUILD_MIN) rebuilds
+REBUILD_MIN = 500
+
+__all__ = ["KeywordIndex", "Snapshot", "build_snapshot", "tokenize"]
 
 
-@lru_cache(maxsize=1)
-def _stemmer():
-    """English Snowball stemmer (PyStemmer)."""
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-@lru_cache(maxsize=1)
-def stopwords() -> frozenset[str]:
-    """English stop words (bm25s's list), plus question words."""
-    from bm25s.stopwords import STOPWORDS_EN
-
-    return frozenset(STOPWORDS_EN) | {"what", "which", "who", "whom", "whose", "when", "where", "why", "how",
-                                      "did", "does", "do", "many", "much"}
-
-
-def tokenize(text: str) -> list[str]:
-    """Lower-cased, stop words out, stemmed terms; hyphenated words also give their parts."""
-    text = _US.sub("USA", text)
-    stops = stopwords()
-    words = []
-    for word in _TOKEN.findall(text.lower().replace("’", "'")):
-        if "-" in word:
-            words.extend(p for p in [word, *word.split("-")] if p and p not in stops and (len(p) > 1 or p.isdigit()))
-        elif word not in stops and (len(word) > 1 or word.isdigit()):
-            words.append(word)
-    return [_stem(w.replace(",", "")) for w in words]
-
-
-def _stem(word: str) -> str:
-    """The Snowball stem of a word, remembered (the memory is emptied past MAX_STEMS words)."""
-    stem = _STEMS.get(word)
-    if stem is None:
-        if len(_STEMS) >= MAX_STEMS:
-            _STEMS.clear()
-        stem = _STEMS[word] = _stemmer().stemWord(word)
-    return stem
-
-
-def keyword_text(p: Passage) -> str:
-    """What BM25 indexes for a passage: title, outlet and date, then the passage."""
-    return " ".join(x for x in (p.title, p.source or "", p.date or "", p.text) if x)
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Snapshot:
-    """Committed passages, their articles and a BM25 index, as of one store generation."""
+    """Committed passages, their articles and a BM25 index, as of one store generation and log position."""
 
     generation: str
-    passages: list[Passage]
     articles: dict[str, StoredArticle]
-    bm25: object | None
-    position: dict[str, int]
+    index: Segments
+    vocab: Vocabulary
+    log: LogPosition = LogPosition()
+
+    @cached_property
+    def passages(self) -> Sequence[Passage]:
+        """The live passages, in snapshot order (segment by segment, each by article and offset)."""
+        return _Passages(self.index)
+
+    @cached_property
+    def position(self) -> Mapping[str, int]:
+        """Each live passage id's position in snapshot order."""
+        return _Positions(self.index, self)
 
     def terms(self, query: str) -> list[str]:
-        """The query's terms that the index knows (others cannot score)."""
-        return [t for t in tokenize(query) if t in self.bm25.vocab_dict] if self.bm25 else []
+        """The query's terms that some live passage holds (others cannot score)."""
+        df = self.index.df
+        return [t for t in tokenize(query) if (i := self.vocab.get(t)) is not None and i < len(df) and df[i] > 0]
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every passage (in snapshot order) for the query; empty when nothing is indexed."""
-        if self.bm25 is None:
-            return np.zeros(0, dtype=np.float32)
-        terms = self.terms(query)
-        if not terms:
-            return np.zeros(len(self.passages), dtype=np.float32)
-        return np.asarray(self.bm25.get_scores(terms), dtype=np.float32)
+        return self.index.scores([self.vocab.ids[t] for t in self.terms(query)])
 
     def search(self, query: str, n: int) -> list[tuple[str, float]]:
         """Top-n passages by BM25: (passage id, score), best first; no query terms, no hits."""
-        terms = self.terms(query)
-        if not terms:
+        scores = self.scores(query)
+        n = min(n, len(scores))
+        if n <= 0 or not scores.any():
             return []
-        ids, scores = self.bm25.retrieve([terms], k=min(n, len(self.passages)), show_progress=False,
-                                         n_threads=1)
-        return [(self.passages[i].id, float(s)) for i, s in zip(ids[0], scores[0]) if s > 0]
+        head = np.argpartition(-scores, n - 1)[:n]
+        head = head[np.argsort(-scores[head], kind="stable")]
+        return [(self.passages[i].id, float(scores[i])) for i in head.tolist() if scores[i] > 0]
 
     def get(self, passage_id: str) -> Passage | None:
         """A committed passage by id."""
-        i = self.position.get(passage_id)
+        i = self.index.position(passage_id)
         return None if i is None else self.passages[i]
 
-    def idf(self) -> dict[str, float]:
-        """BM25's IDF of every indexed term, from the index's document frequencies."""
-        if self.bm25 is None:
-            return {}
-        df = np.diff(np.asarray(self.bm25.scores["indptr"]))
-        n = float(self.bm25.scores["num_docs"])
-        idf = np.log1p((n - df + 0.5) / (df + 0.5))
-        return {term: float(idf[i]) for term, i in self.bm25.vocab_dict.items() if i < len(idf)}
+    def idf(self) -> Mapping[str, float]:
+        """BM25's IDF of every indexed term, from the live passages' document frequencies."""
+        return _Idf(self.index, self.vocab)
+
+    def sources(self) -> np.ndarray:
+        """Each passage's outlet ("" for none), in snapshot order (an object array)."""
+        return self._column("sources")
+
+    def article_ids(self) -> np.ndarray:
+        """Each passage's article id, in snapshot order (an object array)."""
+        return self._column("article_ids")
+
+    def _column(self, name: str) -> np.ndarray:
+        """A per-passage column of the segments, live rows only, in snapshot order."""
+        parts = [getattr(seg, name)[rows] for seg, rows in zip(self.index.segments, self.index.rows)]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=object)
+
+
+class _Passages(Sequence):
+    """The live passages of the segments in snapshot order, looked up where they are (making a list of a million
+    passages after every change would cost more than the change)."""
+
+    def __init__(self, index: Segments):
+        self._index = index
+
+    def __len__(self) -> int:
+        return self._index.docs
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        k = int(np.searchsorted(self._index.offsets, i, side="right")) - 1
+        return self._index.segments[k].passages[int(self._index.rows[k][i - self._index.offsets[k]])]
+
+    def __iter__(self) -> Iterator[Passage]:
+        for seg, rows in zip(self._index.segments, self._index.rows):
+            yield from (seg.passages if len(rows) == seg.size else (seg.passages[i] for i in rows.tolist()))
+
+
+class _Positions(Mapping):
+    """Passage id -> snapshot position, looked up in the segments (no dict as long as the corpus is built)."""
+
+    def __init__(self, index: Segments, snapshot: Snapshot):
+        self._index, self._snapshot = index, snapshot
+
+    def __getitem__(self, passage_id: str) -> int:
+        i = self._index.position(passage_id)
+        if i is None:
+            raise KeyError(passage_id)
+        return i
+
+    def get(self, passage_id, default=None):
+        """The position, or default."""
+        i = self._index.position(passage_id)
+        return default if i is None else i
+
+    def __contains__(self, passage_id) -> bool:
+        return self._index.position(passage_id) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return (p.id for p in self._snapshot.passages)
+
+    def __len__(self) -> int:
+        return self._index.docs
+
+
+class _Idf(Mapping):
+    """Term -> BM25 IDF over the live passages (the whole array computed at the first lookup)."""
+
+    def __init__(self, index: Segments, vocab: Vocabulary):
+        self._index, self._vocab, self._df = index, vocab, index.df
+
+    @cached_property
+    def _values(self) -> list[float]:
+        """The IDF of every term id (as Python floats: looked up one at a time, by the thousand per question)."""
+        return self._index.idf(np.arange(len(self._df))).tolist()
+
+    def __getitem__(self, term: str) -> float:
+        i = self._vocab.get(term)
+        if i is None or i >= len(self._df) or not self._df[i]:
+            raise KeyError(term)
+        return self._values[i]
+
+    def get(self, term, default=None):
+        """The IDF, or default for a term no live passage holds."""
+        i = self._vocab.get(term)
+        return default if i is None or i >= len(self._df) or not self._df[i] else self._values[i]
+
+    def __iter__(self) -> Iterator[str]:
+        terms = self._vocab.terms
+        return (terms[i] for i in np.flatnonzero(self._df).tolist())
+
+    def __len__(self) -> int:
+        return int(np.count_nonzero(self._df))
 
 
 def build_snapshot(store: Store) -> Snapshot:
-    """Read the visible committed articles and their passages from the store and index them."""
+    """Read the visible committed articles and their passages from the store and index them (the full rebuild)."""
+    position = store.log.start()
     generation = store.generation()
     articles = visible_articles(store.articles())
-    passages = sorted((p for p in store.passages() if p.article_id in articles),
-                      key=lambda p: (p.article_id, p.start))
-    return _snapshot(generation, passages, articles)
+    passages = [p for p in store.passages() if p.article_id in articles]
+    vocab = Vocabulary()
+    index = Segments.of([Segment.build(passages, articles, vocab)], [frozenset()], vocab)
+    return Snapshot(generation, articles, index, vocab, position)
 
 
-def _snapshot(generation: str, passages: list[Passage], articles: dict) -> Snapshot:
-    """Index passages with BM25."""
-    bm25 = None
-    if passages:
-        import bm25s
+def caught_up(snapshot: Snapshot, store: Store, generation: str) -> Snapshot | None:
+    """The snapshot with the log's records since its position applied, labelled with the generation; None when
+    the log cannot explain that generation (the caller rebuilds)."""
+    log = store.log
+    if not log.explains(snapshot.log):
+        return None
+    window = log.since(snapshot.log.last_ns - MARGIN_NS)
+    if generation != snapshot.generation and generation not in {c.id for c in window}:
+        return None
+    new = log.touched([c for c in window if c.id not in snapshot.log.applied])
+    ids = {a for c in new for a in c.articles}
+    if len(ids) > max(REBUILD_MIN, REBUILD_SHARE * len(snapshot.articles)):
+        return None
+    changed = applied(snapshot, store, ids, {p for c in new for p in c.paths}) if new else snapshot
+    if not new and generation == snapshot.generation:
+        return snapshot
+    return replace(changed, generation=generation, log=snapshot.log.after(window))
 
-        bm25 = bm25s.BM25()
-        bm25.index([tokenize(keyword_text(p)) for p in passages], show_progress=False)
-    return Snapshot(generation, passages, articles, bm25, {p.id: i for i, p in enumerate(passages)})
+
+def applied(snapshot: Snapshot, store: Store, ids: set[str], paths: set[str]) -> Snapshot:
+    """The snapshot with these articles (and the others of these files, whose visibility may change with them) as
+    Chroma holds them now: idempotent, so applying a change twice, or late, gives the same snapshot content."""
+    now = store.articles_of(sorted(ids))
+    paths = paths | {snapshot.articles[i].path for i in ids if i in snapshot.articles} | {a.path for a in now.values()}
+    visible = visible_articles({**store.articles_at(sorted(paths)), **now})
+    before = {i for i, a in snapshot.articles.items() if a.path in paths}
+    changed = {i for i in ids | before | set(visible) if snapshot.articles.get(i) != visible.get(i)} | ids
+    keep = {i: visible[i] for i in changed if i in visible}
+    index = snapshot.index.without(changed, snapshot.vocab)
+    if keep:
+        passages = [p for p in store.passages_of(sorted(keep)) if p.article_id in keep]
+        index = index.plus(Segment.build(passages, keep, snapshot.vocab), snapshot.vocab)
+    articles = {i: a for i, a in snapshot.articles.items() if i not in changed}
+    articles.update(keep)
+    return replace(snapshot, articles=articles, index=index.merged(snapshot.vocab))
 
 
 class KeywordIndex:
-    """Keeps a Snapshot current with the store; persists it in a folder beside the store."""
+    """Keeps a Snapshot current with the store (change by change, from its log); persists it in a folder beside the
+    store. `rebuilds` counts the full rebuilds from Chroma."""
 
     def __init__(self, store: Store, folder: Path | None, refresh_seconds: float = 2.0):
         self.store = store
-        self.folder = folder
+        self.cache = KeywordCache(folder)
         self.refresh_seconds = refresh_seconds
+        self.rebuilds = 0
         self._lock = threading.Lock()
         self._checked = 0.0
-        self.snapshot = self._load() or self._rebuild()
+        loaded = self.cache.load()
+        self.snapshot = self._caught_up(loaded, store.generation()) if loaded else self._rebuild()
+        self._checked = time.monotonic()
+
+    @property
+    def folder(self) -> Path | None:
+        """Where the snapshot is persisted (None: in memory only)."""
+        return self.cache.folder
 
     def current(self) -> Snapshot:
         """The snapshot, refreshed first if the store changed (checked at most every refresh_seconds)."""
@@ -160,62 +253,40 @@ class KeywordIndex:
         return self.snapshot
 
     def refresh(self, force: bool = False) -> Snapshot:
-        """Rebuild from the store if its generation moved (or when forced)."""
+        """Apply the store's changes if its generation moved (with force, read the log even if it did not)."""
         with self._lock:
             self._checked = time.monotonic()
-            if force or self.store.generation() != self.snapshot.generation:
-                self.snapshot = self._rebuild()
+            generation = self.store.generation()
+            if force or generation != self.snapshot.generation:
+                self.snapshot = self._caught_up(self.snapshot, generation)
         return self.snapshot
+
+    def rebuild(self) -> Snapshot:
+        """Rebuild from the whole store (the repair path) and persist."""
+        with self._lock:
+            self.snapshot = self._rebuild()
+            self._checked = time.monotonic()
+        return self.snapshot
+
+    def _caught_up(self, snapshot: Snapshot, generation: str) -> Snapshot:
+        """The snapshot brought up to date from the log, or rebuilt when the log cannot; persisted if it changed."""
+        fresh = caught_up(snapshot, self.store, generation)
+        if fresh is None:
+            return self._rebuild()
+        if fresh is not snapshot:
+            self.cache.save(fresh)
+        return _warmed(fresh)
 
     def _rebuild(self) -> Snapshot:
         """Build from the store and persist."""
+        self.rebuilds += 1
         snapshot = build_snapshot(self.store)
-        self._save(snapshot)
-        return snapshot
+        self.cache.save(snapshot, whole=True)
+        return _warmed(snapshot)
 
-    def _save(self, snapshot: Snapshot) -> None:
-        """Persist the snapshot atomically (write a new folder, then swap)."""
-        if self.folder is None or snapshot.bm25 is None:
-            return
-        tmp = self.folder.with_name(self.folder.name + ".tmp")
-        try:
-            shutil.rmtree(tmp, ignore_errors=True)
-            tmp.mkdir(parents=True)
-            snapshot.bm25.save(str(tmp / "bm25"), show_progress=False)
-            with open(tmp / "passages.jsonl", "w", encoding="utf-8") as out:
-                for p in snapshot.passages:
-                    out.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
-            articles = {k: dataclasses.asdict(v) for k, v in snapshot.articles.items()}
-            (tmp / "articles.json").write_text(json.dumps(articles, ensure_ascii=False), encoding="utf-8")
-            (tmp / "meta.json").write_text(json.dumps({"format": FORMAT, "generation": snapshot.generation}))
-            old = self.folder.with_name(self.folder.name + ".old")
-            shutil.rmtree(old, ignore_errors=True)
-            if self.folder.exists():
-                self.folder.rename(old)
-            tmp.rename(self.folder)
-            shutil.rmtree(old, ignore_errors=True)
-        except OSError:
-            shutil.rmtree(tmp, ignore_errors=True)  # a read-only folder: the cache is optional
 
-    def _load(self) -> Snapshot | None:
-        """The persisted snapshot if it matches the store's generation, else None."""
-        if self.folder is None or not (self.folder / "meta.json").exists():
-            return None
-        try:
-            meta = json.loads((self.folder / "meta.json").read_text())
-            if meta.get("format") != FORMAT or meta.get("generation") != self.store.generation():
-                return None
-            import bm25s
-
-            bm25 = bm25s.BM25.load(str(self.folder / "bm25"), show_progress=False)
-            with open(self.folder / "passages.jsonl", encoding="utf-8") as lines:
-                passages = [Passage(**{k: v for k, v in json.loads(line).items() if k != "score"})
-                            for line in lines]
-            raw = json.loads((self.folder / "articles.json").read_text(encoding="utf-8"))
-            articles = {k: StoredArticle(**v) for k, v in raw.items()}
-        except (OSError, ValueError, TypeError, KeyError):
-            return None
-        self._checked = time.monotonic()
-        return Snapshot(meta["generation"], passages, articles, bm25,
-                        {p.id: i for i, p in enumerate(passages)})
-
+def _warmed(snapshot: Snapshot) -> Snapshot:
+    """The snapshot, its segments' lookups computed (a no-op for those computed before)."""
+    for seg in snapshot.index.segments:
+        seg.warm()
+    return snapshot

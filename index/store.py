@@ -3,7 +3,8 @@
 An article is committed when its record is in the articles collection: passages are written first,
 the article record last, so a crash leaves at most passages of an uncommitted article, which readers
 ignore and the next build replaces. A state record carries a generation that changes on every commit,
-so other processes (server mode) know when to refresh what they derive from the store.
+so other processes (server mode) know when to refresh what they derive from the store, and each commit leaves a
+record in the change log (index/changes.py) naming the articles it touched, so that they can refresh only those.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 
 from .articles import Article, Passage
+from .changes import ChangeLog
 from .errors import EncoderMismatch, IndexDamaged, IndexUnavailable, StorageFull
 from .export import vector_space
 from .integrity import damaged_file
@@ -137,8 +139,9 @@ class Store:
         self.embed_model, self.encoder = embed_model, encoder
         self._name, self._where, self._reopen, self._client = name, where, reopen, client
         self._stale = False
-        guards = [_Guarded(None, where, self) for _ in range(3)]
-        self.articles_col, self.passages_col, self.state_col = guards
+        guards = [_Guarded(None, where, self) for _ in range(4)]
+        self.articles_col, self.passages_col, self.state_col, self.changes_col = guards
+        self.log = ChangeLog(self.changes_col)
         self._attach(client, create)
         self._check_compatible()
 
@@ -152,15 +155,17 @@ class Store:
         return cls(client, settings.collection, settings.embed_model, create, where, reopen, settings.encoder_variant)
 
     def _attach(self, client, create: bool) -> None:
-        """Point the three guarded collections at this client's collections."""
+        """Point the four guarded collections at this client's collections (the change log's is created even in an
+        index written before it existed: it is derived, and an empty log makes readers rebuild once)."""
         try:
             cols = [self._collection(client, f"{self._name}-{part}", create) for part in ("articles", "passages",
                                                                                          "state")]
+            cols.append(self._collection(client, f"{self._name}-changes", True))
         except IndexUnavailable:
             raise
         except Exception as exc:
             raise IndexUnavailable(f"Cannot open collection {self._name!r}: {exc}") from exc
-        for guard, col in zip((self.articles_col, self.passages_col, self.state_col), cols):
+        for guard, col in zip((self.articles_col, self.passages_col, self.state_col, self.changes_col), cols):
             guard._collection = col
         self._client = client
 
@@ -250,6 +255,35 @@ class Store:
                 found[article_id] = _stored_article(article_id, meta or {})
         return found
 
+    def articles_of(self, article_ids: Sequence[str]) -> dict[str, StoredArticle]:
+        """The committed articles among these ids, by id."""
+        return self._articles_where(ids=list(article_ids)) if article_ids else {}
+
+    def articles_at(self, paths: Sequence[str]) -> dict[str, StoredArticle]:
+        """Every committed article read from one of these files, by id."""
+        return self._articles_where(where={"path": {"$in": list(paths)}}) if paths else {}
+
+    def _articles_where(self, **query) -> dict[str, StoredArticle]:
+        """Committed articles by ids or a where clause, a page at a time."""
+        found, offset = {}, 0
+        while True:
+            got = self.articles_col.get(**query, include=["metadatas"], limit=PAGE, offset=offset)
+            found.update((i, _stored_article(i, m or {})) for i, m in zip(got["ids"], got["metadatas"]))
+            if len(got["ids"]) < PAGE:
+                return found
+            offset += PAGE
+
+    def passages_of(self, article_ids: Sequence[str]) -> list[Passage]:
+        """Every stored passage of these articles."""
+        found, offset, where = [], 0, {"article_id": {"$in": list(article_ids)}}
+        while article_ids:
+            got = self.passages_col.get(where=where, include=["documents", "metadatas"], limit=PAGE, offset=offset)
+            found.extend(_passage(i, d, m or {}) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"]))
+            if len(got["ids"]) < PAGE:
+                break
+            offset += PAGE
+        return found
+
     def article_ids_of(self, path: str) -> list[str]:
         """The ids of the committed articles read from one file."""
         return self.articles_col.get(where={"path": path}, include=[])["ids"]
@@ -301,7 +335,7 @@ class Store:
             self._add_passages(list(passages), vectors)
             self.articles_col.upsert(**_article_record(article, passages, vectors, file_hash, file_articles,
                                                        signature))
-            self._bump()
+            self._bump([article.id], [article.path])
 
     def put_new(self, entries: Sequence[tuple[Article, Sequence[Passage], np.ndarray]], file_hash: str = "") -> None:
         """Write many new articles (ids not in the store) at once: all their passages, then their records (the
@@ -314,7 +348,7 @@ class Store:
             for i in range(0, len(records), PAGE):
                 page = records[i:i + PAGE]
                 self.articles_col.add(**{key: [r[key][0] for r in page] for key in page[0]})
-            self._bump()
+            self._bump([a.id for a, _, _ in entries], [a.path for a, _, _ in entries])
 
     def _add_passages(self, passages: list[Passage], vectors: np.ndarray) -> None:
         """Add passages with their vectors, a page at a time (each passage's number n counts within its article)."""
@@ -330,12 +364,13 @@ class Store:
 
     def set_file_hashes(self, stamps: Sequence[tuple[str, str, int]]) -> None:
         """Record that unchanged articles now come from a file with this hash and article count
-        ((id, file_hash, file_articles) each), in one write."""
+        ((id, file_hash, file_articles) each), in one write (a commit: which articles are visible may change)."""
         if not stamps:
             return
         with self._lock:
             self.articles_col.update(ids=[i for i, _, _ in stamps],
                                      metadatas=[{"file_hash": h, "file_articles": n} for _, h, n in stamps])
+            self._bump([i for i, _, _ in stamps])
 
     def group_records(self) -> dict[str, tuple[str | None, str | None, str | None]]:
         """Every committed article's (group, MinHash signature, date); None where not recorded yet."""
@@ -350,7 +385,7 @@ class Store:
             ids = self.passages_col.get(where={"article_id": article_id}, include=[])["ids"]
             if ids:
                 self.passages_col.update(ids=ids, metadatas=[{"group": group}] * len(ids))
-            self._bump()
+            self._bump([article_id])
 
     def remove_article(self, article_id: str, recount: bool = False) -> bool:
         """Remove an article (record first, so it stops being visible at once); False if absent. With recount
@@ -361,7 +396,7 @@ class Store:
                 self._recount_siblings(article_id, got["metadatas"][0] or {})
             self.articles_col.delete(ids=[article_id])
             self._delete_passages(article_id)
-            self._bump()
+            self._bump([article_id], [(got["metadatas"][0] or {}).get("path", "")] if got["ids"] else [])
             return bool(got["ids"])
 
     def _recount_siblings(self, article_id: str, meta: dict) -> None:
@@ -386,10 +421,12 @@ class Store:
         """Delete every passage of an article."""
         self.passages_col.delete(where={"article_id": article_id})
 
-    def _bump(self) -> None:
-        """Record a new generation so readers know to refresh."""
+    def _bump(self, articles: Sequence[str], paths: Sequence[str] = ()) -> None:
+        """Record what the commit touched in the change log, then a new generation so readers know to refresh."""
+        generation = uuid.uuid4().hex
+        self.log.record(generation, articles, paths)
         self.state_col.upsert(ids=[STATE_ID], embeddings=[[1.0]], documents=[""],
-                              metadatas=[{"generation": uuid.uuid4().hex}])
+                              metadatas=[{"generation": generation}])
 
 
 class _Guarded:

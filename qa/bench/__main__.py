@@ -1,4 +1,4 @@
-"""python -m qa.bench multihop|answers|load|encoder|scale ...: the benchmarks and the load test."""
+"""python -m qa.bench multihop|answers|load|encoder|scale|segments ...: the benchmarks and the load test."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import sys
 COMMANDS = {"multihop": "MultiHop-RAG retrieval quality and speed", "answers": "MultiHop-RAG answer quality through ask",
             "load": "concurrent REST clients during uploads", "reader": "fit the learned sentence scorer",
             "verdicts": "fit the Yes/No verdict model", "encoder": "the fast encoder against torch fp32",
-            "scale": "store, keyword index and search at 10k to 1M passages"}
+            "scale": "store, keyword index and search at 10k to 1M passages",
+            "segments": "the keyword index's in-memory side (one change, saves, queries) at 1M synthetic passages"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
         from .encoder import main as run
     elif argv[0] == "scale":
         from .scale import main as run
+    elif argv[0] == "segments":
+        from .segments import main as run
     else:
         from .loadtest import main as run
     return run(argv[1:])

@@ -4,8 +4,10 @@ Synthetic articles are made of corpus.json sentences, recombined, with its outle
 years; their vectors are recombinations of real encoder vectors of a sample of passages (normalised), written
 straight into a fresh Store (`Store.put_new`), so this measures the store and search, not the encoder. Each size
 runs in its own process (peak RSS is per size). Per size: add throughput, search latency (dense, keyword, and
-hybrid through `Assistant.search`, which the row's search figures are), the keyword index's first build, one
-added article's commit and refresh, disk and peak RSS.
+hybrid through `Assistant.search`, which the row's search figures are), the keyword index's first build (a full
+build from Chroma, with the memory it added and its passage texts' share), one added article's commit and the
+keyword index's refresh (the path an upload takes: the change log applied, no rebuild; `refresh_rebuilds` says
+whether it fell back to one) and the first hybrid search after it, disk and peak RSS.
 """
 
 from __future__ import annotations
@@ -153,13 +155,18 @@ def one_size(passages: int, work: Path, corpus: Path, queries: list[str], server
     store = Store.open(settings, create=True)
     articles = max(1, passages // PER_ARTICLE)
     add_seconds = fill(store, articles, sentences, outlets, vectors)
+    embedder = _embedder(settings)
+    before = _rss_mb()
     started = time.perf_counter()
-    corpus_ = Corpus.open(settings, store=store, embedder=_embedder(settings))
+    corpus_ = Corpus.open(settings, store=store, embedder=embedder)
     keyword_build = time.perf_counter() - started
+    snapshot = corpus_.keyword.current()
     assistant = Assistant.open(settings=settings, corpus=corpus_)
     row = {"passages": articles * PER_ARTICLE, "add_per_s": round(articles * PER_ARTICLE / add_seconds, 1),
-           "keyword_build_s": round(keyword_build, 2), **_searches(assistant, corpus_, queries)}
-    row.update(_refresh_one(corpus_, sentences, outlets, vectors))
+           "keyword_build_s": round(keyword_build, 2), "keyword_rss_mb": round(_rss_mb() - before, 1),
+           "keyword_texts_mb": round(sum(sys.getsizeof(p.text) for p in snapshot.passages) / 2**20, 1),
+           **_searches(assistant, corpus_, queries)}
+    row.update(_refresh_one(assistant, corpus_, sentences, outlets, vectors))
     row["disk_mb"] = None if server else round(_disk_bytes(settings.index_dir) / 2**20, 1)
     row["rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return row
@@ -181,19 +188,33 @@ def _searches(assistant, corpus, queries: list[str]) -> dict:
             "dense_p95_ms": dense["p95"], "keyword_p50_ms": keyword["p50"], "keyword_p95_ms": keyword["p95"]}
 
 
-def _refresh_one(corpus, sentences, outlets, base: np.ndarray) -> dict:
-    """One more article committed the product's way (put_article), then the keyword index refreshed."""
+def _rss_mb() -> float:
+    """This process's resident set now, in MB (0 where there is no /proc)."""
+    try:
+        return int(Path("/proc/self/statm").read_text().split()[1]) * resource.getpagesize() / 2**20
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _refresh_one(assistant, corpus, sentences, outlets, base: np.ndarray) -> dict:
+    """One more article committed the product's way (put_article), then the keyword index refreshed (the change
+    log applied) and one hybrid search (the retriever's catalog of the new snapshot is made in it)."""
     article, passages = next(synthetic_articles(1, sentences, outlets, seed=99))
     vectors = recombined(base, len(passages), np.random.default_rng(5))
     started = time.perf_counter()
     corpus.store.put_article(article, passages, vectors, file_hash=article.id)
     commit = time.perf_counter() - started
+    rebuilds = corpus.keyword.rebuilds
     started = time.perf_counter()
     snapshot = corpus.keyword.refresh()
     refresh = time.perf_counter() - started
     if snapshot.get(passages[0].id) is None:
         raise RuntimeError("the added article is not in the refreshed keyword index")
-    return {"commit_one_s": round(commit, 3), "refresh_one_s": round(refresh, 3)}
+    started = time.perf_counter()
+    assistant.search(passages[0].text[:80], k=10)
+    search = time.perf_counter() - started
+    return {"commit_one_s": round(commit, 3), "refresh_one_s": round(refresh, 3),
+            "refresh_rebuilds": corpus.keyword.rebuilds - rebuilds, "search_after_refresh_ms": round(search * 1000, 1)}
 
 
 def _disk_bytes(folder: Path) -> int:

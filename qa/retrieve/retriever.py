@@ -66,8 +66,7 @@ class Catalog:
     @classmethod
     def of(cls, snapshot: Snapshot) -> "Catalog":
         """Index a snapshot's passages by outlet and article, and its terms' IDF (from the BM25 index)."""
-        sources = np.array([p.source or "" for p in snapshot.passages], dtype=object)
-        article_ids = np.array([p.article_id for p in snapshot.passages], dtype=object)
+        sources, article_ids = snapshot.sources(), snapshot.article_ids()
         dates = [a.date[:10] for a in snapshot.articles.values() if a.date and len(a.date) >= 10]
         newest = _day(max(dates)) if dates else None
         return cls(snapshot.generation, sources, outlet_aliases(set(sources.tolist())), snapshot.idf(),
@@ -99,7 +98,7 @@ class Retriever:
         self.config = config
         self.reranker = reranker
         self.ranker = ranker
-        self._catalog: Catalog | None = None
+        self._catalog: tuple[Snapshot, Catalog] | None = None
 
     @classmethod
     def from_settings(cls, corpus: Corpus, settings) -> "Retriever":
@@ -182,10 +181,11 @@ class Retriever:
         return self.catalog(self.keyword.current()).idf
 
     def catalog(self, snapshot: Snapshot) -> Catalog:
-        """The catalog of the current snapshot (rebuilt when the snapshot changes)."""
-        if self._catalog is None or self._catalog.generation != snapshot.generation:
-            self._catalog = Catalog.of(snapshot)
-        return self._catalog
+        """The catalog of the current snapshot (rebuilt when the snapshot changes: a refresh that applies changes
+        the log records ahead of the generation it read makes a new snapshot under the same generation)."""
+        if self._catalog is None or self._catalog[0] is not snapshot:
+            self._catalog = (snapshot, Catalog.of(snapshot))
+        return self._catalog[1]
 
     def _dense(self, vector: np.ndarray, snapshot: Snapshot,
                allowed: tuple[list[str], np.ndarray] | None = None) -> list[tuple[str, float]]:

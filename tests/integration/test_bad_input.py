@@ -259,24 +259,27 @@ def test_corrupt_database_is_a_clear_error(seed_settings, tmp_path):
         Assistant.open(settings=broken)  # the same message again, not Chroma's "no attribute 'bindings'"
 
 
-@pytest.mark.parametrize("damage", ["garbage passages", "future format", "missing bm25"])
+@pytest.mark.parametrize("damage", ["garbage passages", "future format", "missing segment", "short vocabulary"])
 def test_damaged_keyword_cache_is_rebuilt_from_chroma(seed_settings, tmp_path, damage):
     from qa import Assistant
 
     settings = copy_index(seed_settings, tmp_path / "index")
     cache = settings.index_dir / "keyword-newsqa"
+    segment = next(cache.glob("seg-*.jsonl"))
     if damage == "garbage passages":
-        (cache / "passages.jsonl").write_text('{"id": 1}\n\x00\x01 not json')
+        segment.write_text('{"id": 1}\n\x00\x01 not json')
     elif damage == "future format":
-        meta = json.loads((cache / "meta.json").read_text())
-        (cache / "meta.json").write_text(json.dumps({**meta, "format": 99}))
+        meta = json.loads((cache / "manifest.json").read_text())
+        (cache / "manifest.json").write_text(json.dumps({**meta, "format": 99}))
+    elif damage == "missing segment":
+        segment.with_suffix(".npz").unlink()
     else:
-        shutil.rmtree(cache / "bm25")
+        (cache / "vocab.txt").write_text("troop\n")
     assistant = Assistant.open(settings=settings)
     assert {a.id for a in assistant.articles()} == SEED_IDS
     answer = assistant.ask(TROOPS)
     assert "2,500" in answer.text and {c.article_id for c in answer.citations} == SEED_IDS
-    assert json.loads((cache / "meta.json").read_text())["format"] == 2 and (cache / "bm25").is_dir()
+    assert json.loads((cache / "manifest.json").read_text())["format"] == 3 and len(list(cache.glob("seg-*"))) == 2
 
 
 # --- the CLI -------------------------------------------------------------------------------------

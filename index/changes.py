@@ -1,0 +1,134 @@
+"""The store's change log: one record per commit, naming the articles (and files) it touched.
+
+Every store write that moves the generation first writes a record into `<name>-changes` (a Chroma collection
+like the state collection, with a dummy 1-d embedding): id = the new generation, metadata `time_ns` (the
+writer's clock) and `generation`, document = JSON {"articles": [...], "paths": [...]}. The record is written
+after the data and before the generation moves, so a reader that sees a generation finds its record, and a reader
+that reads a record finds its data in Chroma. Readers (index/keyword.py) fetch the records newer than the last
+one they applied minus MARGIN_NS (clock skew between writers, and records that land after a later one) and
+apply those they have not applied yet. Writers trim records older than KEEP_NS and note the cut in a horizon
+record, so a reader knows when the log can no longer explain what it missed and rebuilds instead.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+MARGIN_NS = 120 * 10**9  # records this much older than the last applied one are fetched again
+KEEP_NS = 24 * 3600 * 10**9  # a day of records is kept
+TRIM_EVERY = 64  # commits of one writer between two trims
+HORIZON_ID = "__newsqa_horizon__"
+PAGE = 2000
+
+
+@dataclass(frozen=True)
+class Change:
+    """One commit's record: its id (the generation it made), the writer's time_ns, what it touched (filled in
+    only once fetched with `touched`)."""
+
+    id: str
+    time_ns: int
+    articles: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LogPosition:
+    """How far a keyword index has applied one log (log_id: its collection's id, new whenever the store is made
+    anew): the newest applied record's time, and the ids of the records applied within MARGIN_NS of it (those
+    fetched again and skipped)."""
+
+    log_id: str = ""
+    last_ns: int = 0
+    applied: frozenset[str] = frozenset()
+
+    def after(self, window: Sequence[Change]) -> "LogPosition":
+        """The position once every record of the window (all fetched since this position) is applied."""
+        last = max([self.last_ns, *(c.time_ns for c in window)])
+        return LogPosition(self.log_id, last, frozenset(c.id for c in window if c.time_ns > last - MARGIN_NS))
+
+    def to_dict(self) -> dict:
+        """JSON-ready form."""
+        return {"log_id": self.log_id, "last_ns": self.last_ns, "applied": sorted(self.applied)}
+
+    @classmethod
+    def from_dict(cls, raw: dict) -> "LogPosition":
+        """The position saved by to_dict."""
+        return cls(str(raw["log_id"]), int(raw["last_ns"]), frozenset(raw["applied"]))
+
+
+class ChangeLog:
+    """The change records of one store, in its guarded `-changes` collection."""
+
+    def __init__(self, collection):
+        self.col = collection
+        self._commits = 0
+
+    # --- writing -------------------------------------------------------------------------------
+
+    def record(self, generation: str, articles: Iterable[str], paths: Iterable[str] = ()) -> None:
+        """Write the record of a commit that will make this generation; now and then, trim old records."""
+        touched = {"articles": sorted(set(articles)), "paths": sorted({p for p in paths if p})}
+        now = time.time_ns()
+        self.col.upsert(ids=[generation], embeddings=[[1.0]], documents=[json.dumps(touched)],
+                        metadatas=[{"time_ns": now, "generation": generation}])
+        self._commits += 1
+        if self._commits % TRIM_EVERY == 1:
+            self.trim(now - KEEP_NS)
+
+    def trim(self, before_ns: int) -> int:
+        """Delete the records older than before_ns and move the horizon there; returns how many went."""
+        old = self.col.get(where={"time_ns": {"$lt": before_ns}}, include=[])["ids"]
+        old = [i for i in old if i != HORIZON_ID]
+        if old:
+            self.col.upsert(ids=[HORIZON_ID], embeddings=[[1.0]], documents=[""],
+                            metadatas=[{"time_ns": 0, "horizon_ns": max(before_ns, self.horizon())}])
+            for i in range(0, len(old), PAGE):
+                self.col.delete(ids=old[i:i + PAGE])
+        return len(old)
+
+    # --- reading -------------------------------------------------------------------------------
+
+    @property
+    def identity(self) -> str:
+        """The log collection's id: a store made anew (rebuilt, recreated) has a new one."""
+        return str(self.col.id)
+
+    def start(self) -> LogPosition:
+        """For a full rebuild about to read the store: the position that counts every record written so far as
+        applied (each one's data is in Chroma before the record is)."""
+        horizon = self.horizon()
+        return LogPosition(self.identity, horizon + MARGIN_NS if horizon else 0).after(self.since(0))
+
+    def horizon(self) -> int:
+        """The time before which records were trimmed (0: never trimmed)."""
+        got = self.col.get(ids=[HORIZON_ID], include=["metadatas"])
+        return int((got["metadatas"][0] or {}).get("horizon_ns", 0)) if got["ids"] else 0
+
+    def since(self, after_ns: int) -> list[Change]:
+        """The records newer than after_ns (ids and times only), oldest first."""
+        got = self.col.get(where={"time_ns": {"$gt": after_ns}}, include=["metadatas"])
+        found = [Change(i, int((m or {}).get("time_ns", 0))) for i, m in zip(got["ids"], got["metadatas"])
+                 if i != HORIZON_ID]
+        return sorted(found, key=lambda c: (c.time_ns, c.id))
+
+    def touched(self, changes: Sequence[Change]) -> list[Change]:
+        """The changes with what each touched."""
+        out = []
+        for i in range(0, len(changes), PAGE):
+            page = changes[i:i + PAGE]
+            got = self.col.get(ids=[c.id for c in page], include=["documents"])
+            docs = dict(zip(got["ids"], got["documents"]))
+            for c in page:
+                raw = json.loads(docs.get(c.id) or "{}")
+                out.append(Change(c.id, c.time_ns, tuple(raw.get("articles", ())), tuple(raw.get("paths", ()))))
+        return out
+
+    def explains(self, position: LogPosition) -> bool:
+        """Whether this log still holds every record a snapshot at this position may have missed (those since its
+        position minus the margin): its log, and not trimmed past that."""
+        horizon = self.horizon()
+        return position.log_id == self.identity and not (horizon and horizon > position.last_ns - MARGIN_NS)
