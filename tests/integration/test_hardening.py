@@ -375,12 +375,12 @@ def can_unshare() -> bool:
 
 
 def fill(folder: Path) -> None:
-    """Write a filler file until the disk under folder is full."""
-    with open(folder / "filler", "wb") as out:
+    """Write a filler file until the disk under folder is full (unbuffered: a buffered file would try to write
+    its last chunk again when closed, and raise ENOSPC there)."""
+    with open(folder / "filler", "wb", buffering=0) as out:
         try:
-            while True:
-                out.write(b"\0" * 65536)
-                out.flush()
+            while out.write(b"\0" * 65536):
+                pass
         except OSError:
             pass
 
