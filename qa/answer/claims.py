@@ -64,11 +64,16 @@ def split_claims(question: str, facets: Sequence[Facet]) -> list[Claim]:
     return [Claim(p) for p in parts] or [Claim(question)]
 
 
+def claim_terms(claim: Claim) -> list[str]:
+    """The claim's content terms, once each: no question or reporting words, no words of its outlets' names."""
+    outlets = {t for source in claim.sources for t in tokenize(source)}
+    return [t for t in dict.fromkeys(tokenize(claim.text)) if t not in QUIET and t not in _REPORTING
+            and t not in outlets]
+
+
 def claim_evidence(claim: Claim, passages: Sequence[Passage]) -> Evidence:
     """The sentence of the claim's outlets' passages (any passage when it names none) that holds most of it."""
-    outlets = {t for source in claim.sources for t in tokenize(source)}
-    terms = [t for t in dict.fromkeys(tokenize(claim.text)) if t not in QUIET and t not in _REPORTING
-             and t not in outlets]
+    terms = claim_terms(claim)
     pool = [p for p in passages if not claim.sources or p.source in claim.sources]
     best, support = None, 0.0
     for sentence in candidates(pool):

@@ -36,7 +36,10 @@ def compose_claims(short: str, sentences: list, note: str = "") -> tuple[str, tu
     each claim's evidence quoted verbatim, dated, in claim order, with [n] marks."""
     unique = list(dict.fromkeys(sentences))
     citations = tuple(cite(n, s.passage, s.start, s.end) for n, s in enumerate(unique, 1))
-    lines = [short] + ([note] if note else [])
-    for c in citations:
-        lines.append(f"- {c.date or 'Undated'}, {c.source or _short(c.title)}: {c.quote} [{c.n}]")
+    lines = [short] + ([note] if note else []) + [evidence_line(c) for c in citations]
     return "\n".join(lines), citations
+
+
+def evidence_line(c: Citation) -> str:
+    """One claim's evidence in a list: '- date, outlet: quote [n]'."""
+    return f"- {c.date or 'Undated'}, {c.source or _short(c.title)}: {c.quote} [{c.n}]"

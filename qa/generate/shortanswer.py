@@ -20,8 +20,7 @@ from typing import Sequence
 
 from index import tokenize
 
-from ..answer.claims import Claim, is_yes_no
-from ..answer.matching import QUIET
+from ..answer.claims import Claim, claim_terms, is_yes_no
 from ..answer.types import fits_type
 from ..retrieve.query import analyse
 from .verification import Source, claimed_numbers, clean, is_refusal, names, numbers, terms
@@ -29,9 +28,6 @@ from .verification import Source, claimed_numbers, clean, is_refusal, names, num
 _LINE = re.compile(r"^\W*(?:short\s+)?answer\W*?[:：]\s*(.*)$", re.I)
 _MARKS = re.compile(r"\[\s*(\d{1,3}(?:\s*[,;&]\s*\d{1,3})*)\s*\]")
 _VERDICT = re.compile(r"^\W*(yes|no)\b", re.I)
-_REPORTING = frozenset(tokenize("say says said report reports reported article articles mention mentioned claim "
-                                "claims suggest suggests suggested according state stated indicate indicates "
-                                "discuss discussing publish published"))
 
 
 @dataclass(frozen=True)
@@ -110,9 +106,7 @@ def _verdict(question: str, short: str, pool: Sequence[Source], claims: Sequence
 def claim_support(claim: Claim, pool: Sequence[Source]) -> tuple[int, int, float] | None:
     """The source sentence (of the claim's outlets, when it names any) holding most of the claim's words:
     (source n, sentence index, share); words found only elsewhere in that source count half."""
-    outlets = {t for source in claim.sources for t in tokenize(source)}
-    wanted = [t for t in dict.fromkeys(tokenize(claim.text)) if t not in QUIET and t not in _REPORTING
-              and t not in outlets]
+    wanted = claim_terms(claim)
     best = None
     for source in pool:
         if claim.sources and not any(o.lower() in source.header.lower() for o in claim.sources):
@@ -135,7 +129,7 @@ def _factoid(question: str, short: str, pool: Sequence[Source], policy: ShortPol
     if query.answer_type != "OTHER" and not fits_type(query, short):
         return ShortCheck(short, False, f"is not the {query.answer_type.lower()} the question asks for")
     asked_numbers, asked_terms = claimed_numbers(question), terms(question)
-    own_numbers, own_terms = claimed_numbers(short), terms(short) - {t for t in terms(short) if t.isdigit()}
+    own_numbers, own_terms = claimed_numbers(short), {t for t in terms(short) if not t.isdigit()}
     if not (own_numbers - asked_numbers or own_terms - asked_terms):
         return ShortCheck(short, False, "repeats the question")
     outlets = {t for source in pool for t in terms(_outlet(source))}

@@ -17,6 +17,7 @@ from index.chunking import sentence_spans
 
 from ..answer import REFUSAL, Answer, Citation, cite
 from ..answer.claims import Claim, is_yes_no
+from ..answer.compose import evidence_line
 from ..errors import GeneratorError
 from ..events import Event
 from ..settings import Settings
@@ -238,11 +239,9 @@ def finish(extractive: Answer, excerpts: Sequence[Excerpt], draft: str, notes: t
                                  if c.verified else c, []) for c in checks)
         return replace(_with_notes(extractive, notes + (note,)), timings=timings, sentences=rejected)
     by_n = {e.n: e for e in excerpts}
-    citations = tuple(_citation(i, by_n[n], checks) for i, n in enumerate(order, 1))
-    dropped = sum(1 for c in checks if not c.verified)
-    if dropped:
-        notes += (f"{dropped} sentence(s) of the language model's answer were left out: the cited articles "
-                  "do not support them.",)
+    supported = [pair for c in checks if c.verified for pair in c.support]
+    citations = tuple(_citation(i, by_n[n], supported) for i, n in enumerate(order, 1))
+    notes += _left_out(checks)
     return Answer(question=extractive.question, text=text, refused=False, citations=citations,
                   short_answer=_short_answer(extractive, checks, text),
                   rewritten_question=extractive.rewritten_question, mode="llm",
@@ -257,22 +256,15 @@ def _short_first(extractive: Answer, excerpts: Sequence[Excerpt], short: ShortCh
     by_n = {e.n: e for e in excerpts}
     kept = [c for c in checks if c.verified]
     order = list(dict.fromkeys([n for n, _ in short.evidence] + [n for c in kept for n in c.cited]))
-    used: dict[int, list[tuple[int, int]]] = {n: [] for n in order}
-    for n, i in [*short.evidence, *(pair for c in kept for pair in c.support)]:
-        used[n].append(by_n[n].spans[i])
-    citations = tuple(cite(k, by_n[n].passage, min(a for a, _ in used[n]), max(b for _, b in used[n]))
-                      for k, n in enumerate(order, 1))
+    supported = [*short.evidence, *(pair for c in kept for pair in c.support)]
+    citations = tuple(_citation(k, by_n[n], supported) for k, n in enumerate(order, 1))
     lines = [short.text]
     if kept:
         lines.append(" ".join(f"{c.claim.text} " + "".join(f"[{order.index(n) + 1}]" for n in c.cited)
                               for c in kept))
     marked = {order.index(n) + 1 for c in kept for n in c.cited}
-    lines += [f"- {c.date or 'Undated'}, {c.source or c.title}: {c.quote} [{c.n}]" for c in citations
-              if c.n not in marked]
-    dropped = sum(1 for c in checks if not c.verified)
-    if dropped:
-        notes += (f"{dropped} sentence(s) of the language model's answer were left out: the cited articles "
-                  "do not support them.",)
+    lines += [evidence_line(c) for c in citations if c.n not in marked]
+    notes += _left_out(checks)
     return Answer(question=extractive.question, text="\n".join(lines), refused=False, citations=citations,
                   short_answer=short.text, rewritten_question=extractive.rewritten_question, mode="llm",
                   sentences=tuple(_record(c, order) for c in checks), notes=extractive.notes + notes,
@@ -287,10 +279,18 @@ def _short_answer(extractive: Answer, checks: Sequence[Check], text: str) -> str
     return next(c.claim.text for c in checks if c.verified)
 
 
-def _citation(n: int, excerpt: Excerpt, checks: Sequence[Check]) -> Citation:
-    """Citation [n]: the excerpt's sentences that support the answer, as one quoted span."""
-    used = [excerpt.spans[i] for c in checks if c.verified for m, i in c.support if m == excerpt.n]
+def _citation(n: int, excerpt: Excerpt, supported: Sequence[tuple[int, int]]) -> Citation:
+    """Citation [n]: the excerpt's sentences among the supporting (source n, sentence index) pairs, as one quoted
+    span."""
+    used = [excerpt.spans[i] for m, i in supported if m == excerpt.n]
     return cite(n, excerpt.passage, min(a for a, _ in used), max(b for _, b in used))
+
+
+def _left_out(checks: Sequence[Check]) -> tuple[str, ...]:
+    """The note on the reply's sentences that verification left out (none: no note)."""
+    dropped = sum(1 for c in checks if not c.verified)
+    return (f"{dropped} sentence(s) of the language model's answer were left out: the cited articles do not "
+            "support them.",) if dropped else ()
 
 
 def _record(item: Check, order: list[int]) -> dict:
