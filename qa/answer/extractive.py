@@ -14,6 +14,7 @@ from index import Embedder, Passage
 
 from ..retrieve.query import Query
 from ..retrieve.facets import Facet
+from .alternatives import choose as choose_alternative, offered
 from .answer import REFUSAL
 from .citations import Citation
 from .claims import claim_evidence, is_yes_no, split_claims
@@ -97,6 +98,10 @@ class ExtractiveReader:
         short = "Yes" if verdict.yes else "No"
         note = "" if verdict.yes or verdict.weakest is None or len(evidence) < 2 else \
             f"The claim least supported: “{verdict.weakest.claim.text.strip(' ,?')}”."
+        alternatives = offered(question)
+        if alternatives is not None:  # "before or after", "consistent or inconsistent": one of the two words
+            short = choose_alternative(alternatives, question, verdict.yes, evidence)
+            note = "" if alternatives.temporal else note
         text, citations = compose_claims(short, [e.sentence for e in evidence if e.sentence], note)
         return Reading(text, citations, short)
 

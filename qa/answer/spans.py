@@ -19,6 +19,11 @@ from ..vocabulary import TIME_UNIT, YEAR
 from .entities import Entity
 
 MAX_WORDS = 8
+NEAR = {"PERSON": ("ORG",), "PLACE": ("ORG",)}
+"""When a sentence holds no entity of the asked type, these answer in its place: "who warned..." is answered by
+an organisation ("the United Nations") as often as by a person, and the tagger reads some countries and places
+as organisations ("Cameroon", "Columbia University"). Not the other way: a person is no answer to "which
+company"."""
 OTHER_MIN_CHANCE = 0.5
 """For a question of no particular type, a span the model trusts less than this is no short answer: the
 quoted sentence is (the answer is likely a phrase, not an entity)."""
@@ -56,7 +61,8 @@ def short_span(query: Query, quote: str, entities: tuple[Entity, ...], model=Non
         if not found:
             return None
         scores = model.score(span_rows(query, quote, found))
-        typed = [i for i, e in enumerate(found) if _fits(query, e)]
+        typed = [i for i, e in enumerate(found) if _fits(query, e)] or \
+            [i for i, e in enumerate(found) if e.label in NEAR.get(query.answer_type, ())]
         if query.answer_type != "OTHER" and typed:
             return found[max(typed, key=lambda i: scores[i])]
         # No entity of the asked type (or none asked): the model's best, only when it trusts it.
@@ -94,14 +100,34 @@ def render(entity: Entity, quote: str) -> str:
     """The span as the short answer, with a currency sign or scale suffix the entity left out ('£19.5m') and a
     count's unit ('2,500 soldiers'); at most MAX_WORDS words."""
     start, end = entity.start, entity.end
-    while start > 0 and quote[start - 1] in "$£€¥":
+    while start > 0 and quote[start - 1] in CURRENCY:
         start -= 1
     while end < len(quote) and (quote[end] in "%" or (quote[end].isalpha() and quote[end - 1].isdigit())):
         end += 1
-    text = quote[start:end].strip(" ,.;:") if quote[entity.start:entity.end] == entity.text else entity.text
+    if quote[entity.start:entity.end] != entity.text:
+        text = entity.text
+    else:
+        end += _rest(entity, quote[end:])
+        text = quote[start:end].strip(" ,;:")
+        text = text if re.search(r"(\b[A-Z][a-z]{1,3}|[A-Z]\.[A-Z])\.$", text) else text.rstrip(".")
     if entity.unit and entity.label in ("CARDINAL", "QUANTITY"):
         text = f"{text} {entity.unit}"
     return " ".join(text.split()[:MAX_WORDS])
+
+
+CURRENCY = "$£€¥₹₩₦₱"
+_SCALE = re.compile(r"(?:-|\s)(?:lakh|crore|million|billion|trillion|bn|mn)\b(?:\s+crore)?", re.I)
+_DAY = re.compile(r"\.?\s+\d{1,2}(?:st|nd|rd|th)?\b(?:,\s*\d{4}\b)?")
+
+
+def _rest(entity: Entity, after: str) -> int:
+    """How many characters after the entity belong to it: a scale word of an amount ("₹8.30-lakh crore", "£5
+    million" when the tagger stopped at the number), a day after a month the tagger read alone ("Nov. 8")."""
+    if entity.label in ("MONEY", "CARDINAL", "QUANTITY") and (match := _SCALE.match(after)):
+        return match.end()
+    if entity.label == "DATE" and re.fullmatch(r"[A-Z][a-z]{2,8}\.?", entity.text) and (match := _DAY.match(after)):
+        return match.end()
+    return 0
 
 
 DURATION = re.compile(r"\bhow (long|old)\b", re.I)

@@ -209,7 +209,7 @@ def collected(assistant_factory, rows: list[dict], cache: Path | None) -> list[d
     return data
 
 
-def train(index_dir: Path, out: Path, gold: Path, seeds_gold: Path, cache: Path | None = None) -> dict:
+def train(index_dir: Path, out: Path, gold: Path, seeds_gold: list[Path], cache: Path | None = None) -> dict:
     """Collect, fit, choose the threshold 2-fold, write the model; returns the dev figures."""
     from index import SEEDS, build_index
     from qa import Assistant, Settings
@@ -226,7 +226,8 @@ def train(index_dir: Path, out: Path, gold: Path, seeds_gold: Path, cache: Path 
         build_index(seed_settings, [SEEDS])
         return Assistant.open(settings=seed_settings)
 
-    seeds = collected(seed_assistant, gold_rows(seeds_gold), cache and cache.with_suffix(".seeds.pickle"))
+    seed_rows = [row for path in seeds_gold for row in gold_rows(path)]
+    seeds = collected(seed_assistant, seed_rows, cache and cache.with_suffix(".seeds.pickle"))
     data = corpus + seeds
     pairs = span_data(data)
     halves = [pairs[0::2], pairs[1::2]]
@@ -242,7 +243,8 @@ def train(index_dir: Path, out: Path, gold: Path, seeds_gold: Path, cache: Path 
     model = fit(data)
     export(spans, out.with_name(SPANS_FILE), SPAN_FEATURES, {"trained_on": "the evidence sentences of the same data",
                                                              "params": PARAMS})
-    meta = {"threshold": threshold, "trained_on": f"{gold.name} ({len(corpus)}) + {seeds_gold.name} ({len(seeds)})",
+    names = " + ".join(path.name for path in seeds_gold)
+    meta = {"threshold": threshold, "trained_on": f"{gold.name} ({len(corpus)}) + {names} ({len(seeds)})",
             "params": SENTENCE_PARAMS, "two_fold": {"threshold": threshold, **by_threshold[threshold]},
             "two_fold_corpus": outcomes(corpus, chances[:len(corpus)], threshold)}
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -257,7 +259,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index-dir", type=Path, required=True, help="the MultiHop-RAG corpus index "
                         "(built by `python -m qa.bench multihop`)")
     parser.add_argument("--gold", type=Path, default=DATA / "corpus_dev.jsonl")
-    parser.add_argument("--seeds-gold", type=Path, default=DATA / "gold_seeds.jsonl")
+    parser.add_argument("--seeds-gold", type=Path, nargs="+", default=[DATA / "gold_seeds.jsonl"],
+                        help="gold sets on the seed articles, asked over one seed index (default: gold_seeds.jsonl; "
+                        "tests/data/seeds_dev.jsonl can be added)")
     parser.add_argument("--cache", type=Path, help="keep the collected candidates here (to refit quickly)")
     args = parser.parse_args(argv)
     print(json.dumps(train(args.index_dir, args.train, args.gold, args.seeds_gold, args.cache), indent=2))

@@ -126,3 +126,54 @@ def test_a_bare_count_read_as_a_date_still_answers_how_many(ner):
              "The harbour of Falwick handled 1363 ships in week 3, the port authority said.", "1363")):
         found = short_span(analyse(question), sentence, ner.entities([sentence])[0], spans)
         assert found is not None and render(found, sentence) == expected
+
+
+def test_a_question_that_offers_two_answers_gets_one_of_them():
+    from qa.answer.alternatives import choose, offered
+
+    question = "Did the TechCrunch article report he was convicted of fraud before or after The Verge said he stole?"
+    evidence = [claim_evidence(Claim("TechCrunch article report he was convicted of fraud", frozenset({"TechCrunch"})),
+                               PASSAGES),
+                claim_evidence(Claim("The Verge said he stole", frozenset({"The Verge"})), PASSAGES)]
+    found = offered(question)
+    assert (found.first, found.second, found.temporal) == ("before", "after", True)
+    assert choose(found, question, True, evidence) == "After", "TechCrunch 2023-11-02 is after The Verge 2023-10-05"
+    assert choose(found, question, True, evidence[::-1]) == "After", "the claims are taken in the question's order"
+    assert choose(found, question, False, evidence[:1]) == "Before", "one date cannot order them: the first option"
+    polar = offered("Is the portrayal of the trial consistent or inconsistent?")
+    assert (polar.first, polar.second, polar.temporal) == ("consistent", "inconsistent", False)
+    assert [choose(polar, "", yes, []) for yes in (True, False)] == ["Consistent", "Inconsistent"]
+    assert choose(offered("Do the two reports disagree or agree?"), "", True, []) == "Agree"
+    assert offered("Is the car red or blue?") is None and offered("Did shares rise or fall?") is None
+
+
+def test_who_is_answered_by_an_organisation_when_no_person_is_named(ner):
+    from qa.answer.scorer import load_scorer
+
+    spans = load_scorer("default").spans
+
+    def learned(question: str, sentence: str) -> str | None:
+        found = short_span(analyse(question), sentence, ner.entities([sentence])[0], spans)
+        return render(found, sentence) if found else None
+
+    blamed = ("Over a dozen Iraqi security service members have been killed in a string of attacks that have rocked "
+              "the country this week, attacks government officials are blaming on the remnants of the Islamic State (IS).")
+    assert learned("Who do Iraqi officials blame for this week's attacks?", blamed) == "the Islamic State"
+    assert learned("Who warned that IS remained capable of exploiting security gaps?",
+                   "Last year, the United Nations (UN) warned that IS remained capable of exploiting security gaps.") == "UN"
+    assert learned("Which company makes the iPhone?", "Emanuel Macron said France will stay.") is None, \
+        "a person is no answer to which company"
+
+
+def test_a_span_keeps_its_currency_scale_word_and_day():
+    def spanned(sentence: str, text: str, label: str) -> str:
+        at = sentence.index(text)
+        return render(Entity(text, label, at, at + len(text)), sentence)
+
+    assert spanned("Indian AIFs have gathered ₹8.30-lakh crore since 2012.", "8.30", "MONEY") == "₹8.30-lakh crore"
+    assert spanned("The minimum ticket size is ₹1 crore.", "1", "MONEY") == "₹1 crore"
+    assert spanned("The House passed a P5.768 trillion budget.", "5.768", "MONEY") == "5.768 trillion"
+    assert spanned("Walmart dropped its first deals on Nov. 8 this year.", "Nov.", "DATE") == "Nov. 8"
+    assert spanned("The study was published on Dec. 12, 2023 in JAMA.", "Dec.", "DATE") == "Dec. 12, 2023"
+    assert spanned("Troops left the U.S. in May.", "the U.S.", "GPE") == "the U.S."
+    assert spanned("He arrived on Sunday.", "Sunday", "DATE") == "Sunday"
