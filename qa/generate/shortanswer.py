@@ -20,6 +20,7 @@ from typing import Sequence
 
 from index import tokenize
 
+from ..answer.alternatives import offered
 from ..answer.claims import Claim, claim_terms, is_yes_no
 from ..answer.types import fits_type
 from ..retrieve.query import analyse
@@ -90,10 +91,15 @@ def check_short(question: str, short: str | None, sources: Sequence[Source], cit
 def _verdict(question: str, short: str, pool: Sequence[Source], claims: Sequence[Claim],
              policy: ShortPolicy) -> ShortCheck:
     """A Yes or a No stands when every claim of the question has its evidence in the pool."""
+    offers = offered(question)
+    word = (short.split() or [""])[0].strip(",.;:").lower()
     match = _VERDICT.match(short)
-    if match is None:
+    if offers is not None and word in (offers.first, offers.second):
+        verdict = word.capitalize()  # "before or after": one of the two words the question offers
+    elif match is None:
         return ShortCheck(short, False, "a yes/no question answered without a Yes or a No")
-    verdict = match.group(1).capitalize()
+    else:
+        verdict = match.group(1).capitalize()
     evidence = []
     for claim in claims or [Claim(question)]:
         found = claim_support(claim, pool)

@@ -16,6 +16,7 @@ from index import Passage
 from index.chunking import sentence_spans
 
 from ..answer import REFUSAL, Answer, Citation, cite
+from ..answer.alternatives import offered
 from ..answer.claims import Claim, is_yes_no
 from ..answer.compose import evidence_line
 from ..errors import GeneratorError
@@ -198,6 +199,9 @@ def prompt(question: str, excerpts: Sequence[Excerpt]) -> list[dict]:
 
 def task(question: str) -> str:
     """The instructions: a Yes or a No first for a yes/no question, else the exact name, number or date."""
+    offers = offered(question)
+    if offers is not None and is_yes_no(question):
+        return TASK.replace("{short}", f"{offers.first.capitalize()} or {offers.second.capitalize()}")
     return TASK.replace("{short}", SHORT_YES_NO if is_yes_no(question) else SHORT_FACT)
 
 

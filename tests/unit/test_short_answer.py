@@ -72,6 +72,20 @@ def test_a_verdict_stands_when_every_claim_has_evidence_in_the_cited_sources():
         "a yes/no question answered without a Yes or a No"
 
 
+def test_a_question_that_offers_two_answers_takes_one_of_them_checked_like_a_verdict():
+    from qa.generate.synthesis import task
+
+    question = ("Did the TechCrunch article report that the board removed Sam Altman before or after The Verge "
+                "article said Altman is back as chief executive?")
+    claims = [Claim("the TechCrunch article report that the board removed Sam Altman", frozenset({"TechCrunch"})),
+              Claim("The Verge article said Altman is back as chief executive", frozenset({"The Verge"}))]
+    before = check_short(question, "Before.", TECH, [1, 2], claims)
+    assert (before.text, before.verified, before.evidence) == ("Before", True, ((1, 0), (2, 0)))
+    assert check_short(question, "Yes", TECH, [1, 2], claims).text == "Yes", "a Yes is still read as a verdict"
+    assert "Before or After" in task(question) and "Yes or No" not in task(question)
+    assert "Yes or No" in task("Did the board remove Sam Altman?")
+
+
 def _extractive(question: str, source: Source, passage: Passage) -> Answer:
     citation = cite(1, passage, passage.start, passage.end)
     return Answer(question=question, text=citation.quote + " [1]", refused=False, citations=(citation,),
