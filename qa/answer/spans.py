@@ -15,7 +15,7 @@ import numpy as np
 from index import tokenize
 
 from ..retrieve.query import Query
-from ..vocabulary import TIME_UNIT, YEAR
+from ..vocabulary import PERSON_ROLE, TIME_UNIT, YEAR
 from .entities import Entity
 
 MAX_WORDS = 8
@@ -24,6 +24,15 @@ NEAR = {"PERSON": ("ORG",), "PLACE": ("ORG",)}
 an organisation ("the United Nations") as often as by a person, and the tagger reads some countries and places
 as organisations ("Cameroon", "Columbia University"). Not the other way: a person is no answer to "which
 company"."""
+
+
+def _near(query: Query) -> tuple[str, ...]:
+    """The labels that answer in place of the asked type (NEAR); none when the question names a person's role."""
+    if query.answer_type == "PERSON" and PERSON_ROLE.search(query.text):
+        return ()
+    return NEAR.get(query.answer_type, ())
+
+
 OTHER_MIN_CHANCE = 0.5
 """For a question of no particular type, a span the model trusts less than this is no short answer: the
 quoted sentence is (the answer is likely a phrase, not an entity)."""
@@ -62,7 +71,7 @@ def short_span(query: Query, quote: str, entities: tuple[Entity, ...], model=Non
             return None
         scores = model.score(span_rows(query, quote, found))
         typed = [i for i, e in enumerate(found) if _fits(query, e)] or \
-            [i for i, e in enumerate(found) if e.label in NEAR.get(query.answer_type, ())]
+            [i for i, e in enumerate(found) if e.label in _near(query)]
         if query.answer_type != "OTHER" and typed:
             return found[max(typed, key=lambda i: scores[i])]
         # No entity of the asked type (or none asked): the model's best, only when it trusts it.

@@ -163,6 +163,9 @@ def test_who_is_answered_by_an_organisation_when_no_person_is_named(ner):
                    "Last year, the United Nations (UN) warned that IS remained capable of exploiting security gaps.") == "UN"
     assert learned("Which company makes the iPhone?", "Emanuel Macron said France will stay.") is None, \
         "a person is no answer to which company"
+    assert learned("Who is the governor of Kirkuk province?",
+                   "On Sunday, a bomb blast hit a police truck in Kirkuk, a federal officer notified AFP.") is None, \
+        "an organisation is no governor"
 
 
 def test_a_span_keeps_its_currency_scale_word_and_day():
