@@ -77,8 +77,10 @@ ASKS = (("NUMBER", re.compile(rf"\bhow (many|much|long|far|old|big|large|tall|fa
         ("ORG", re.compile(rf"\b(which|what) {_BETWEEN}({_ORGS}|paper|movement)s?\b", re.I)))
 """What a question asks for (NUMBER, DATE, PERSON, ORG, PLACE), by its wording, in order of precedence; else OTHER."""
 PERSON_ROLE = re.compile(rf"\b(who|whom)\s+(is|was|are|were|will be|became)\s+(the\s+|an?\s+)?{_BETWEEN}?"
-                         rf"({_PEOPLE}|{_RELATIVES})s?\b|\b(which|what)\s+{_BETWEEN}?({_PEOPLE}|{_RELATIVES})s?\b", re.I)
-"""A question that names a person's role ("who is the governor", "which player") wants a person, not an organisation."""
+                         rf"({_PEOPLE}|{_RELATIVES})s?\b(?=\s*([?,.]|$|(of|in|at|for|on|from|with|who|that)\b))|"
+                         rf"\b(which|what)\s+{_BETWEEN}?({_PEOPLE}|{_RELATIVES})s?\b", re.I)
+"""A question that asks for a person's role ("who is the governor of...", "which player") wants a person, not an
+organisation; "who are Iraqi officials blaming" names a role but asks for whoever they blame."""
 
 # --- words that flip a claim's meaning ----------------------------------------------------------
 NEGATIONS = frozenset("not no never none nobody nothing neither nor without cannot".split())
