@@ -18,13 +18,11 @@ _NEGATING = ("in", "dis", "un", "non", "non-", "im", "ir")
 
 @dataclass(frozen=True)
 class Alternatives:
-    """The two answers a question offers, in its order, whether they are an order in time, and where they stand."""
+    """The two answers a question offers, in its order, and whether they are an order in time."""
 
     first: str
     second: str
     temporal: bool
-    start: int
-    end: int
 
 
 def offered(question: str) -> Alternatives | None:
@@ -32,9 +30,9 @@ def offered(question: str) -> Alternatives | None:
     for match in _PAIR.finditer(question):
         first, second = match.group(1).lower(), match.group(2).lower()
         if (first, second) in _ORDER:
-            return Alternatives(first, second, True, match.start(), match.end())
+            return Alternatives(first, second, True)
         if _opposite(first, second) or _opposite(second, first):
-            return Alternatives(first, second, False, match.start(), match.end())
+            return Alternatives(first, second, False)
     return None
 
 
@@ -62,10 +60,9 @@ def _by_dates(alternatives: Alternatives, question: str, evidence: Sequence[Evid
     dated = sorted((_position(e, question), e.date) for e in evidence if e.date)
     if len(dated) < 2 or dated[0][1] == dated[-1][1]:
         return None
-    earlier = dated[0][1] < dated[-1][1]
-    before = "before" if alternatives.first in ("before", "earlier") else alternatives.second
-    after = alternatives.second if before == alternatives.first else alternatives.first
-    return before if earlier else after
+    early, late = ((alternatives.first, alternatives.second) if alternatives.first in ("before", "earlier")
+                   else (alternatives.second, alternatives.first))
+    return early if dated[0][1] < dated[-1][1] else late
 
 
 def _position(evidence: Evidence, question: str) -> int:

@@ -19,6 +19,9 @@ from ..vocabulary import PERSON_ROLE, TIME_UNIT, YEAR
 from .entities import Entity
 
 MAX_WORDS = 8
+CURRENCY = "$£€¥₹₩₦₱"
+_SCALE = re.compile(r"(?:-|\s)(?:lakh|crore|million|billion|trillion|bn|mn)\b(?:\s+crore)?", re.I)
+_DAY = re.compile(r"\.?\s+\d{1,2}(?:st|nd|rd|th)?\b(?:,\s*\d{4}\b)?")
 NEAR = {"PERSON": ("ORG",), "PLACE": ("ORG",)}
 """When a sentence holds no entity of the asked type, these answer in its place: "who warned..." is answered by
 an organisation ("the United Nations") as often as by a person, and the tagger reads some countries and places
@@ -122,11 +125,6 @@ def render(entity: Entity, quote: str) -> str:
     if entity.unit and entity.label in ("CARDINAL", "QUANTITY"):
         text = f"{text} {entity.unit}"
     return " ".join(text.split()[:MAX_WORDS])
-
-
-CURRENCY = "$£€¥₹₩₦₱"
-_SCALE = re.compile(r"(?:-|\s)(?:lakh|crore|million|billion|trillion|bn|mn)\b(?:\s+crore)?", re.I)
-_DAY = re.compile(r"\.?\s+\d{1,2}(?:st|nd|rd|th)?\b(?:,\s*\d{4}\b)?")
 
 
 def _rest(entity: Entity, after: str) -> int:
