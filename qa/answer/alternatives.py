@@ -18,11 +18,18 @@ _NEGATING = ("in", "dis", "un", "non", "non-", "im", "ir")
 
 @dataclass(frozen=True)
 class Alternatives:
-    """The two answers a question offers, in its order, and whether they are an order in time."""
+    """The two answers a question offers, in its order; whether they are an order in time; and `leading`, the one
+    of the two that a Yes or an earlier date stands for ("consistent", "before")."""
 
     first: str
     second: str
     temporal: bool
+    leading: str
+
+    @property
+    def trailing(self) -> str:
+        """The other of the two ("inconsistent", "after")."""
+        return self.second if self.leading == self.first else self.first
 
 
 def offered(question: str) -> Alternatives | None:
@@ -30,9 +37,9 @@ def offered(question: str) -> Alternatives | None:
     for match in _PAIR.finditer(question):
         first, second = match.group(1).lower(), match.group(2).lower()
         if (first, second) in _ORDER:
-            return Alternatives(first, second, True)
+            return Alternatives(first, second, True, first if first in ("before", "earlier") else second)
         if _opposite(first, second) or _opposite(second, first):
-            return Alternatives(first, second, False)
+            return Alternatives(first, second, False, first if _opposite(first, second) else second)
     return None
 
 
@@ -47,10 +54,7 @@ def choose(alternatives: Alternatives, question: str, yes: bool, evidence: Seque
     if alternatives.temporal:
         word = _by_dates(alternatives, question, evidence) or alternatives.first
     else:
-        positive, negative = ((alternatives.first, alternatives.second)
-                              if _opposite(alternatives.first, alternatives.second)
-                              else (alternatives.second, alternatives.first))
-        word = positive if yes else negative
+        word = alternatives.leading if yes else alternatives.trailing
     return word[:1].upper() + word[1:]
 
 
@@ -60,9 +64,7 @@ def _by_dates(alternatives: Alternatives, question: str, evidence: Sequence[Evid
     dated = sorted((_position(e, question), e.date) for e in evidence if e.date)
     if len(dated) < 2 or dated[0][1] == dated[-1][1]:
         return None
-    early, late = ((alternatives.first, alternatives.second) if alternatives.first in ("before", "earlier")
-                   else (alternatives.second, alternatives.first))
-    return early if dated[0][1] < dated[-1][1] else late
+    return alternatives.leading if dated[0][1] < dated[-1][1] else alternatives.trailing
 
 
 def _position(evidence: Evidence, question: str) -> int:

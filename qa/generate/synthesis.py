@@ -198,11 +198,13 @@ def prompt(question: str, excerpts: Sequence[Excerpt]) -> list[dict]:
 
 
 def task(question: str) -> str:
-    """The instructions: a Yes or a No first for a yes/no question, else the exact name, number or date."""
+    """The instructions: a Yes or a No first for a yes/no question (one of the two words when it offers them:
+    "Before or After"), else the exact name, number or date."""
+    if not is_yes_no(question):
+        return TASK.replace("{short}", SHORT_FACT)
     offers = offered(question)
-    if offers is not None and is_yes_no(question):
-        return TASK.replace("{short}", f"{offers.first.capitalize()} or {offers.second.capitalize()}")
-    return TASK.replace("{short}", SHORT_YES_NO if is_yes_no(question) else SHORT_FACT)
+    return TASK.replace("{short}", f"{offers.first.capitalize()} or {offers.second.capitalize()}" if offers
+                        else SHORT_YES_NO)
 
 
 def _fence(text: str) -> str:
