@@ -190,15 +190,15 @@ def build_snapshot(store: Store) -> Snapshot:
 
 
 def caught_up(snapshot: Snapshot, store: Store, generation: str) -> Snapshot | None:
-    """The snapshot with the log's records since its position applied, labelled with the generation; None when
-    the log cannot explain that generation (the caller rebuilds)."""
+    """The snapshot with the log's done records since its position applied (and every pending one, again),
+    labelled with the generation; None when the log cannot explain that generation (the caller rebuilds)."""
     log = store.log
     if not log.explains(snapshot.log):
         return None
     window = log.since(snapshot.log.last_ns - MARGIN_NS)
     if generation != snapshot.generation and generation not in {c.id for c in window}:
         return None
-    new = log.touched([c for c in window if c.id not in snapshot.log.applied])
+    new = log.touched([c for c in window if c.id not in snapshot.log.applied]) + log.pending()
     ids = {a for c in new for a in c.articles}
     if len(ids) > max(REBUILD_MIN, REBUILD_SHARE * len(snapshot.articles)):
         return None

@@ -12,8 +12,8 @@ from __future__ import annotations
 import dataclasses
 import os
 import threading
-import uuid
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
@@ -330,17 +330,16 @@ class Store:
                     file_hash: str, file_articles: int = 1, signature: str = "") -> None:
         """Write an article: stale passages out, passages in, then the article record (the commit), with the
         MinHash signature its copies are found by (index/dedupe.py)."""
-        with self._lock:
+        with self._lock, self._commit([article.id], [article.path]):
             self._delete_passages(article.id)
             self._add_passages(list(passages), vectors)
             self.articles_col.upsert(**_article_record(article, passages, vectors, file_hash, file_articles,
                                                        signature))
-            self._bump([article.id], [article.path])
 
     def put_new(self, entries: Sequence[tuple[Article, Sequence[Passage], np.ndarray]], file_hash: str = "") -> None:
         """Write many new articles (ids not in the store) at once: all their passages, then their records (the
         commit), one generation; for bulk imports of articles that each are their own file."""
-        with self._lock:
+        with self._lock, self._commit([a.id for a, _, _ in entries], [a.path for a, _, _ in entries]):
             passages = [p for _, ps, _ in entries for p in ps]
             if passages:
                 self._add_passages(passages, np.concatenate([v for *_, v in entries if len(v)]))
@@ -348,7 +347,6 @@ class Store:
             for i in range(0, len(records), PAGE):
                 page = records[i:i + PAGE]
                 self.articles_col.add(**{key: [r[key][0] for r in page] for key in page[0]})
-            self._bump([a.id for a, _, _ in entries], [a.path for a, _, _ in entries])
 
     def _add_passages(self, passages: list[Passage], vectors: np.ndarray) -> None:
         """Add passages with their vectors, a page at a time (each passage's number n counts within its article)."""
@@ -367,10 +365,9 @@ class Store:
         ((id, file_hash, file_articles) each), in one write (a commit: which articles are visible may change)."""
         if not stamps:
             return
-        with self._lock:
+        with self._lock, self._commit([i for i, _, _ in stamps]):
             self.articles_col.update(ids=[i for i, _, _ in stamps],
                                      metadatas=[{"file_hash": h, "file_articles": n} for _, h, n in stamps])
-            self._bump([i for i, _, _ in stamps])
 
     def group_records(self) -> dict[str, tuple[str | None, str | None, str | None]]:
         """Every committed article's (group, MinHash signature, date); None where not recorded yet."""
@@ -380,23 +377,23 @@ class Store:
 
     def set_group(self, article_id: str, group: str, signature: str) -> None:
         """Record an article's group and signature, on its record and on each of its passages."""
-        with self._lock:
+        with self._lock, self._commit([article_id]):
             self.articles_col.update(ids=[article_id], metadatas=[{"group": group, "minhash": signature}])
             ids = self.passages_col.get(where={"article_id": article_id}, include=[])["ids"]
             if ids:
                 self.passages_col.update(ids=ids, metadatas=[{"group": group}] * len(ids))
-            self._bump([article_id])
 
     def remove_article(self, article_id: str, recount: bool = False) -> bool:
         """Remove an article (record first, so it stops being visible at once); False if absent. With recount
         (a user removing one article), the other articles of its file count one fewer, so they stay visible."""
         with self._lock:
             got = self.articles_col.get(ids=[article_id], include=["metadatas"])
-            if recount and got["ids"]:
-                self._recount_siblings(article_id, got["metadatas"][0] or {})
-            self.articles_col.delete(ids=[article_id])
-            self._delete_passages(article_id)
-            self._bump([article_id], [(got["metadatas"][0] or {}).get("path", "")] if got["ids"] else [])
+            path = (got["metadatas"][0] or {}).get("path", "") if got["ids"] else ""
+            with self._commit([article_id], [path]):
+                if recount and got["ids"]:
+                    self._recount_siblings(article_id, got["metadatas"][0] or {})
+                self.articles_col.delete(ids=[article_id])
+                self._delete_passages(article_id)
             return bool(got["ids"])
 
     def _recount_siblings(self, article_id: str, meta: dict) -> None:
@@ -421,10 +418,14 @@ class Store:
         """Delete every passage of an article."""
         self.passages_col.delete(where={"article_id": article_id})
 
-    def _bump(self, articles: Sequence[str], paths: Sequence[str] = ()) -> None:
-        """Record what the commit touched in the change log, then a new generation so readers know to refresh."""
-        generation = uuid.uuid4().hex
-        self.log.record(generation, articles, paths)
+    @contextmanager
+    def _commit(self, articles: Sequence[str], paths: Sequence[str] = ()) -> Iterator[None]:
+        """Around a commit's writes: its change-log record, pending, before them (a writer killed midway leaves
+        the record of what it may have changed); after them, the record done and a new generation, so readers know
+        to refresh. A write that fails leaves the record pending: readers apply it until a writer settles it."""
+        generation = self.log.begin(articles, paths)
+        yield
+        self.log.finish(generation, articles, paths)
         self.state_col.upsert(ids=[STATE_ID], embeddings=[[1.0]], documents=[""],
                               metadatas=[{"generation": generation}])
 

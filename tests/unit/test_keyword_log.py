@@ -154,6 +154,33 @@ def test_a_missing_log_falls_back_to_the_rebuild(store):
     assert keyword.rebuilds == 2 and "id-flood" in snapshot.articles
 
 
+class Killed(BaseException):
+    """The writer dies (SIGKILL) at this point."""
+
+
+def test_a_writer_killed_before_its_commit_is_done_leaves_a_record_readers_apply(tmp_path, monkeypatch, store):
+    """Killed after the article record (the commit) and before its log record is done: a reader opening the saved
+    snapshot from before finds the article, as a rebuild would; settled, the record is applied once and done."""
+    folder = tmp_path / "keyword"
+    before = KeywordIndex(store, folder)
+    generation = store.generation()
+    with monkeypatch.context() as m:
+        m.setattr(store.log, "finish", lambda *a, **k: (_ for _ in ()).throw(Killed()))
+        with pytest.raises(Killed):
+            put(store, "flood")
+    pending = store.log.pending()
+    assert store.generation() == generation and [c.articles for c in pending] == [("id-flood",)]
+    reopened = KeywordIndex(store, folder)
+    assert reopened.rebuilds == 0 and "id-flood" in reopened.snapshot.articles
+    assert pending[0].id not in reopened.snapshot.log.applied  # applied again at every catch-up until done
+    assert_same_as_rebuild(reopened.snapshot, store)
+    assert store.log.settle(time.time_ns() - 10**12) == 0  # not stale yet
+    assert store.log.settle(time.time_ns() + 1) == 1 and store.log.pending() == []
+    snapshot = before.refresh(force=True)  # the generation never moved; the settled record is new to the log
+    assert before.rebuilds == 1 and "id-flood" in snapshot.articles
+    assert_same_as_rebuild(snapshot, store)
+
+
 def test_old_records_are_trimmed_behind_a_horizon(store):
     assert store.log.trim(time.time_ns() - 10**12) == 0 and store.log.horizon() == 0
     cut = time.time_ns() + 1
