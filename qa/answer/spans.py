@@ -22,11 +22,14 @@ MAX_WORDS = 8
 CURRENCY = "$£€¥₹₩₦₱"
 _SCALE = re.compile(r"(?:-|\s)(?:lakh|crore|million|billion|trillion|bn|mn)\b(?:\s+crore)?", re.I)
 _DAY = re.compile(r"\.?\s+\d{1,2}(?:st|nd|rd|th)?\b(?:,\s*\d{4}\b)?")
-NEAR = {"PERSON": ("ORG",), "PLACE": ("ORG",)}
+NEAR = {"PERSON": ("ORG",), "PLACE": ("ORG", "NORP"), "ORG": ("FAC", "PRODUCT")}
 """When a sentence holds no entity of the asked type, these answer in its place: "who warned..." is answered by
-an organisation ("the United Nations") as often as by a person, and the tagger reads some countries and places
-as organisations ("Cameroon", "Columbia University"). Not the other way: a person is no answer to "which
-company"."""
+an organisation ("the United Nations") as often as by a person, and the small tagger reads some countries and
+places as organisations or peoples ("Cameroon", "Columbia University", "Sderot"), some clubs and companies as
+facilities or products ("Paris Saint-Germain"). Not a person or a people ("Americans") for "which company"."""
+_FIGURE = re.compile(r"(?:[A-Z]{1,3}\s?|[^\w\s])?\d")
+"""A figure the tagger labelled as something else ("NIS 3.5 billion" as a product, "P5.768-trillion")."""
+_CLOCK = re.compile(r"\b\d{1,2}(?:[.:]\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)|\b\d{1,2}:\d{2}\b", re.I)
 
 
 def _near(query: Query) -> tuple[str, ...]:
@@ -34,6 +37,43 @@ def _near(query: Query) -> tuple[str, ...]:
     if query.answer_type == "PERSON" and PERSON_ROLE.search(query.text):
         return ()
     return NEAR.get(query.answer_type, ())
+
+
+def _stands_in(query: Query, entity: Entity) -> bool:
+    """Does the entity answer in place of the asked type when the sentence holds none of it: a NEAR label, a
+    figure for a number, a year or a clock time for a date ("9.34pm" read as a count)?"""
+    text = entity.text.strip()
+    if query.answer_type == "NUMBER":
+        return bool(_FIGURE.match(text)) and not YEAR.fullmatch(text)
+    if query.answer_type == "DATE":
+        return bool(YEAR.fullmatch(text) or _CLOCK.search(text))
+    return entity.label in _near(query)
+
+
+GRAIN = {"year": (re.compile(r"\b(what|which)\s+year\b|\byear\s+(did|was|were|will|does|is)\b", re.I),
+                  lambda e: bool(YEAR.search(e.text))),
+         "month": (re.compile(r"\b(what|which)\s+month\b", re.I), lambda e: bool(MONTH.search(e.text))),
+         "percent": (re.compile(r"\bpercent(age)?\b|\bper cent\b|%", re.I),
+                     lambda e: e.label == "PERCENT" or bool(re.search(r"%|\bper\s?cent\b", e.text, re.I))),
+         "clock": (re.compile(r"\bwhat time\b|\bat what time\b", re.I), lambda e: bool(_CLOCK.search(e.text)))}
+"""The grain a question asks for, and the candidates of that grain: "what year" is answered by a span holding a
+year ("the summer of 1973", not "29-year-old"), "which month" by a month, "what percentage" by a percentage,
+"what time" by a clock time."""
+MONTH = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b\.?", re.I)
+_COUNTED = re.compile(r"\bhow many\s+(?:\w+\s+)?(\w+)", re.I)
+
+
+def _grained(query: Query, found: list[Entity], typed: list[int]) -> list[int]:
+    """Of the typed candidates, those of the grain the question asks for (GRAIN; for "how many days", those that
+    count days), when some are; else all of them."""
+    for pattern, holds in GRAIN.values():
+        if pattern.search(query.text):
+            return [i for i in typed if holds(found[i])] or typed
+    counted = _COUNTED.search(query.text)
+    if counted and TIME_UNIT.fullmatch(counted.group(1)):
+        unit = counted.group(1).lower().rstrip("s")
+        return [i for i in typed if unit in found[i].text.lower() or unit in found[i].unit.lower()] or typed
+    return typed
 
 
 OTHER_MIN_CHANCE = 0.5
@@ -74,9 +114,9 @@ def short_span(query: Query, quote: str, entities: tuple[Entity, ...], model=Non
             return None
         scores = model.score(span_rows(query, quote, found))
         typed = [i for i, e in enumerate(found) if _fits(query, e)] or \
-            [i for i, e in enumerate(found) if e.label in _near(query)]
+            [i for i, e in enumerate(found) if _stands_in(query, e)]
         if query.answer_type != "OTHER" and typed:
-            return found[max(typed, key=lambda i: scores[i])]
+            return found[max(_grained(query, found, typed), key=lambda i: scores[i])]
         # No entity of the asked type (or none asked): the model's best, only when it trusts it.
         best = int(np.argmax(scores))
         if 1.0 / (1.0 + np.exp(-scores[best])) < OTHER_MIN_CHANCE:
@@ -137,7 +177,7 @@ def _rest(entity: Entity, after: str) -> int:
     return 0
 
 
-DURATION = re.compile(r"\bhow (long|old)\b", re.I)
+DURATION = re.compile(rf"\bhow (long|old)\b|\bhow many\s+(\w+\s+)?{TIME_UNIT.pattern}", re.I)
 
 
 def _fits(query: Query, e: Entity) -> bool:
@@ -157,12 +197,13 @@ def _fits(query: Query, e: Entity) -> bool:
 
 
 def _named(entity: Entity, asked_terms: set[str], question: str) -> bool:
-    """Does the question already name this entity (all its content terms are in the question)?"""
+    """Does the question already name this entity (all its content terms are in the question, and its number if it
+    holds one: "11 days" is no name of "how many days")?"""
     terms = [t for t in tokenize(entity.text) if not t.isdigit()]
-    if terms:
-        return all(t in asked_terms for t in terms)
-    digits = re.sub(r"\D", "", entity.text)
-    return bool(digits) and digits in re.sub(r"\D", " ", question).split()
+    numbers = re.findall(r"\d+", entity.text.replace(",", ""))
+    if numbers and not set(numbers) <= set(re.findall(r"\d+", question.replace(",", ""))):
+        return False
+    return all(t in asked_terms for t in terms) if terms else bool(numbers)
 
 
 def _shared_words(entity: Entity, query: Query) -> float:

@@ -180,3 +180,38 @@ def test_a_span_keeps_its_currency_scale_word_and_day():
     assert spanned("The study was published on Dec. 12, 2023 in JAMA.", "Dec.", "DATE") == "Dec. 12, 2023"
     assert spanned("Troops left the U.S. in May.", "the U.S.", "GPE") == "the U.S."
     assert spanned("He arrived on Sunday.", "Sunday", "DATE") == "Sunday"
+
+
+def test_a_span_of_the_grain_asked_and_figures_the_tagger_mislabelled():
+    """The counted unit in the question does not name the count; "what year" / "which month" / "what time" take a
+    span of that grain; a figure or club the small tagger labelled as something else still answers."""
+    from qa.answer.scorer import load_scorer
+
+    spans = load_scorer("default").spans
+
+    def picked(question: str, sentence: str, labelled: list[tuple[str, str]]) -> str | None:
+        ents = tuple(Entity(t, label, sentence.index(t), sentence.index(t) + len(t)) for t, label in labelled)
+        found = short_span(analyse(question), sentence, ents, spans)
+        return render(found, sentence) if found else None
+
+    deals = "Amazon is dragging out the year's biggest shopping holiday into 11 days of deals."
+    assert picked("how many days of deals does amazon run", deals,
+                  [("Amazon", "ORG"), ("year", "DATE"), ("11 days", "DATE")]) == "11 days"
+    king = "Her schedule recalls the summer of 1973, when a 29-year-old King established the WTA."
+    assert picked("In what year did Billie Jean King found the WTA?", king,
+                  [("the summer of 1973", "DATE"), ("29-year-old", "DATE"), ("King", "PERSON")]) == "the summer of 1973"
+    turns = "That's all in the last three months for King, who turns 80 in November."
+    assert picked("In which month does Billie Jean King turn 80?", turns,
+                  [("the last three months", "DATE"), ("King", "PERSON"), ("November", "DATE")]) == "November"
+    cost = "The cost of the barriers was NIS 3.5 billion, mostly for the section below ground."
+    assert picked("What did Israel spend on the Gaza barrier?", cost, [("NIS 3.5 billion", "PRODUCT")]) == \
+        "NIS 3.5 billion"
+    goal = "And at 9.34pm on a briskly cold Wembley night, it finally did."
+    assert picked("what time did Ella Toone score the winner", goal,
+                  [("9.34pm", "CARDINAL"), ("Wembley", "PERSON")]) == "9.34pm"
+    loan = "Arteta had arrived at Paris Saint-Germain on loan from Barcelona's B side."
+    assert picked("At which club did a teenage Arteta play in 2001?", loan,
+                  [("Paris Saint-Germain", "FAC")]) == "Paris Saint-Germain"
+    assert picked("Which company makes the iPhone?", "Americans love their phones.", [("Americans", "NORP")]) is None
+    assert picked("How many troops were in the 2021-22 deployment?", "In 2021-22, 113 troops served.",
+                  [("2021-22", "DATE"), ("113", "CARDINAL")]) == "113", "a number the question names is no answer"
