@@ -15,7 +15,7 @@ import numpy as np
 from index import tokenize
 
 from ..retrieve.query import Query
-from ..vocabulary import PERSON_ROLE, TIME_UNIT, YEAR
+from ..vocabulary import MONTHS, PERSON_ROLE, TIME_UNIT, YEAR
 from .entities import Entity
 
 MAX_WORDS = 8
@@ -50,6 +50,7 @@ def _stands_in(query: Query, entity: Entity) -> bool:
     return entity.label in _near(query)
 
 
+MONTH = re.compile(rf"\b({'|'.join(m[:3] for m in MONTHS)})[a-z]*\b", re.I)
 GRAIN = {"year": (re.compile(r"\b(what|which)\s+year\b|\byear\s+(did|was|were|will|does|is)\b", re.I),
                   lambda e: bool(YEAR.search(e.text))),
          "month": (re.compile(r"\b(what|which)\s+month\b", re.I), lambda e: bool(MONTH.search(e.text))),
@@ -59,7 +60,6 @@ GRAIN = {"year": (re.compile(r"\b(what|which)\s+year\b|\byear\s+(did|was|were|wi
 """The grain a question asks for, and the candidates of that grain: "what year" is answered by a span holding a
 year ("the summer of 1973", not "29-year-old"), "which month" by a month, "what percentage" by a percentage,
 "what time" by a clock time."""
-MONTH = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b\.?", re.I)
 _COUNTED = re.compile(r"\bhow many\s+(?:\w+\s+)?(\w+)", re.I)
 
 
