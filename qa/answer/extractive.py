@@ -28,6 +28,7 @@ from .scorer import SentenceScorer
 from .scoring import Scored, choose, score, supported
 from .sentences import Sentence, candidates, shortlist
 from .spans import render, short_span
+from .types import is_heading
 from .verdicts import VerdictModel
 
 SENTENCE_BATCH = 8
@@ -150,6 +151,8 @@ class ExtractiveReader:
         span_of, answering = {}, []
         for i in order:
             s = found.scored[i]
+            if is_heading(s.text):  # a headline is no evidence: no dev question's only answer is one
+                continue
             span = short_span(query, s.text, found.entities[i], self.scorer.spans)
             if span is None and query.answer_type != "OTHER":
                 continue
