@@ -2,10 +2,10 @@
 
 Training data: the corpus dev set (tests/data/corpus_dev.jsonl: questions in users' words on MultiHop-RAG's
 corpus, each with its evidence sentence, and near-miss questions no article answers) asked over the
-MultiHop-RAG index, and the seed sets (tests/data/gold_seeds.jsonl, tests/data/seeds_dev.jsonl) over a seed index. A candidate sentence is
-positive when it is (or holds) the evidence sentence, or holds an accepted answer in a source file. The
-threshold is the one that gets the most dev questions right (answered with an accepted short answer, or
-refused when nothing answers), measured 2-fold across questions."""
+MultiHop-RAG index, and the seed sets (tests/data/gold_seeds.jsonl, tests/data/seeds_dev.jsonl) over a seed
+index. A candidate sentence is positive when it is (or holds) the evidence sentence, or holds an accepted answer
+in a source file. The threshold is the one that gets the most dev questions right (answered with an accepted
+short answer, or refused when nothing answers), measured 2-fold across questions."""
 
 from __future__ import annotations
 
@@ -261,7 +261,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index-dir", type=Path, required=True, help="the MultiHop-RAG corpus index "
                         "(built by `python -m qa.bench multihop`)")
     parser.add_argument("--gold", type=Path, default=DATA / "corpus_dev.jsonl")
-    parser.add_argument("--seeds-gold", type=Path, nargs="+", default=[DATA / "gold_seeds.jsonl", DATA / "seeds_dev.jsonl"],
+    parser.add_argument("--seeds-gold", type=Path, nargs="+",
+                        default=[DATA / "gold_seeds.jsonl", DATA / "seeds_dev.jsonl"],
                         help="gold sets on the seed articles, asked over one seed index (default: gold_seeds.jsonl "
                         "and seeds_dev.jsonl)")
     parser.add_argument("--cache", type=Path, help="keep the collected candidates here (to refit quickly)")

@@ -9,7 +9,7 @@ from index import Passage
 from qa.answer.claims import Claim, claim_evidence, is_yes_no, split_claims
 from qa.answer.consensus import agree
 from qa.answer.entities import Entity, EntityReader
-from qa.answer.spans import render, short_span
+from qa.answer.spans import _fits, _stands_in, render, short_span
 from qa.answer.verdicts import FEATURES, features
 from qa.retrieve.facets import Facet
 from qa.retrieve.query import analyse
@@ -212,7 +212,6 @@ def test_a_span_of_the_grain_asked_and_figures_the_tagger_mislabelled():
     loan = "Arteta had arrived at Paris Saint-Germain on loan from Barcelona's B side."
     assert picked("At which club did a teenage Arteta play in 2001?", loan,
                   [("Paris Saint-Germain", "FAC")]) == "Paris Saint-Germain"
-    from qa.answer.spans import _fits, _stands_in
     americans = Entity("Americans", "NORP", 0, 9)
     company = analyse("Which company makes the iPhone?")
     assert not _fits(company, americans) and not _stands_in(company, americans), "a people is no company"
