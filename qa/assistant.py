@@ -162,11 +162,15 @@ class Assistant:
         return timeline(topic, chosen, self._groups(), scope)
 
     def reading(self, question: str, k: int | None = None):
-        """The analysed question and the reader's scored candidate sentences for it (to fit the reader)."""
+        """The analysed question, how it is read ('verdict', 'consensus' or 'factoid') and the reader's scored
+        candidate sentences among the passages ask retrieves for it (to fit the reader)."""
         question = self.question(question)
         query, vector = analyse(question), self._corpus.embedder.embed([question])[0]
-        passages = self._retriever.search(question, k=k or self.settings.top_k, vector=vector)
-        return query, self._reader.candidates(query, vector, passages, self._retriever.idf())
+        facets = self._retriever.facets(question)
+        depth = k or (self.settings.multi_hop_k if len(facets) >= 2 else self.settings.top_k)
+        passages = self._retriever.search(question, k=depth, vector=vector)
+        return (query, self._reader.route(question, query, facets),
+                self._reader.candidates(query, vector, passages, self._retriever.idf()))
 
     def claim_evidence(self, question: str) -> list:
         """Each claim of a multi-hop question with its best evidence in the retrieved passages (to fit verdicts)."""

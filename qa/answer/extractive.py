@@ -34,6 +34,7 @@ from .verdicts import VerdictModel
 SENTENCE_BATCH = 8
 SENTENCE_CHARS = 600
 CACHE_SIZE = 50_000
+CONSENSUS_TYPES = ("PERSON", "ORG", "OTHER", "PLACE")
 
 
 @dataclass(frozen=True)
@@ -74,11 +75,21 @@ class ExtractiveReader:
              idf: dict, facets: Sequence[Facet] = ()) -> Reading:
         """The short answer, the answer text and its citations (no citations: a refusal). A yes/no question
         gets a verdict on its claims; a who/which question over several outlets, the entity they agree on."""
-        if self.verdicts is not None and is_yes_no(question):
+        way = self.route(question, query, facets)
+        if way == "verdict":
             return self._verdict(question, self.claims_evidence(question, facets, passages))
-        if len(facets) >= 2 and query.answer_type in ("PERSON", "ORG", "OTHER", "PLACE"):
+        if way == "consensus":
             return self._consensus(query, split_claims(question, facets), passages)
         return self._factoid(question, query, vector, passages, idf)
+
+    def route(self, question: str, query: Query, facets: Sequence[Facet] = ()) -> str:
+        """How the question is read: 'verdict' (yes/no), 'consensus' (who/which over several outlets) or
+        'factoid' (the one sentence the scorer trusts)."""
+        if self.verdicts is not None and is_yes_no(question):
+            return "verdict"
+        if len(facets) >= 2 and query.answer_type in CONSENSUS_TYPES:
+            return "consensus"
+        return "factoid"
 
     def claims_evidence(self, question: str, facets: Sequence[Facet], passages: Sequence[Passage]) -> list:
         """Each claim of the question with its best evidence and the cosine between the two."""

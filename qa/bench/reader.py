@@ -2,9 +2,10 @@
 
 Training data: the corpus dev set (tests/data/corpus_dev.jsonl: questions in users' words on MultiHop-RAG's
 corpus, each with its evidence sentence, and near-miss questions no article answers) asked over the
-MultiHop-RAG index, and the seed sets (tests/data/gold_seeds.jsonl, tests/data/seeds_dev.jsonl) over a seed
-index. A candidate sentence is positive when it is (or holds) the evidence sentence, or holds an accepted answer
-in a source file. The threshold is the one that gets the most dev questions right (answered with an accepted
+MultiHop-RAG index, MultiHop-RAG's dev queries that the factoid reader reads (its null queries as unanswerable,
+the others with their evidence facts) over the same index, and the seed sets (tests/data/gold_seeds.jsonl,
+tests/data/seeds_dev.jsonl) over a seed index. A candidate sentence is positive when it is (or holds) the evidence
+sentence (or a MultiHop-RAG fact, with the gold answer), or holds an accepted answer in a source file. The threshold is the one that gets the most dev questions right (answered with an accepted
 short answer, or refused when nothing answers), measured 2-fold across questions."""
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import ROOT
+from . import ROOT, multihop_dir
 
 DATA = ROOT / "tests" / "data"
 PARAMS = {"max_iter": 150, "learning_rate": 0.05, "max_leaf_nodes": 15, "min_samples_leaf": 10,
@@ -57,6 +58,9 @@ def short_correct(short: str | None, answers) -> bool:
 def positive(scored, row: dict) -> bool:
     """Is this candidate the row's evidence (corpus sets) or an accepted answer in a source file (seeds)?"""
     text = scored.text
+    if "facts" in row:  # MultiHop-RAG: a sentence of an evidence article that holds its fact and the answer
+        return any(scored.passage.url == f["url"] and (f["fact"] in text or text in f["fact"]) for f in row["facts"]) \
+            and short_correct(text, row.get("answers", ()))
     if "evidence" in row:
         evidence = row["evidence"]
         same = scored.passage.url == row.get("url") or scored.passage.title == row.get("title")
@@ -66,18 +70,46 @@ def positive(scored, row: dict) -> bool:
                                                              for a in row.get("answers", ()))
 
 
+def multihop_rows(path: Path) -> list[dict]:
+    """MultiHop-RAG's dev queries as gold rows: null queries as unanswerable, the others with their gold answer
+    and evidence facts (only those the factoid reader reads are kept by collect)."""
+    from .answers import load
+
+    facts = {q["query"]: q["evidence_list"] for q in json.loads(Path(path).read_text(encoding="utf-8"))}
+    out = []
+    for q in load(path):
+        if q.split != "dev":
+            continue
+        if q.kind == "null_query":
+            out.append({"question": q.text, "answerable": False, "factoid_only": True})
+        else:
+            out.append({"question": q.text, "answers": [q.answer], "factoid_only": True,
+                        "facts": [{"url": f["url"], "fact": f["fact"]} for f in facts[q.text]]})
+    return out
+
+
 def collect(assistant, rows: list[dict]) -> list[dict]:
-    """Per question: the analysed question, its candidate sentences (text, entities, features, label)."""
+    """Per question the factoid reader reads: the analysed question, its candidate sentences (text, entities,
+    features, label). Rows marked factoid_only that ask would read another way (a yes/no verdict, the entity
+    several outlets agree on) are left out."""
     data = []
     for n, row in enumerate(rows, 1):
-        query, found = assistant.reading(row["question"])
-        data.append({"row": row, "query": query, "x": found.rows, "texts": [s.text for s in found.scored],
-                     "entities": found.entities, "y": np.array([positive(s, row) for s in found.scored], bool),
-                     "same": np.array([s.passage.url == row.get("url") or Path(s.passage.path).name in
-                                       row.get("sources", ()) for s in found.scored], bool)})
+        query, way, found = assistant.reading(row["question"])
         if n % 50 == 0:
             print(f"collected {n}/{len(rows)}", file=sys.stderr, flush=True)
+        if way != "factoid" and row.get("factoid_only"):
+            continue
+        data.append({"row": row, "query": query, "x": found.rows, "texts": [s.text for s in found.scored],
+                     "entities": found.entities, "y": np.array([positive(s, row) for s in found.scored], bool),
+                     "same": np.array([source_article(s.passage, row) for s in found.scored], bool)})
     return data
+
+
+def source_article(passage, row: dict) -> bool:
+    """Is the passage from the row's source article (its url, one of its facts' urls, or a source file)? A row
+    without a url matches every passage without one (the seeds: either article may hold the answer)."""
+    urls = {row.get("url")} | {f["url"] for f in row.get("facts", ())}
+    return passage.url in urls or Path(passage.path).name in row.get("sources", ())
 
 
 def span_data(data: list[dict]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -169,10 +201,14 @@ def used(x: np.ndarray) -> np.ndarray:
 
 
 def outcomes(data: list[dict], chances: list[np.ndarray], threshold: float) -> dict:
-    """Answered right / wrong / refused for answerable questions, and refused for the others, at a threshold."""
+    """Answered right / wrong / refused for answerable questions, and refused for the others, at a threshold (as
+    ExtractiveReader._choose answers: the most probable sentence with a short answer, never a headline)."""
+    from qa.answer.types import is_heading
+
     tally = {"right": 0, "wrong": 0, "refused": 0, "null_refused": 0, "null_answered": 0}
     for d, p in zip(data, chances):
-        usable = [i for i in np.argsort(-p, kind="stable") if p[i] >= threshold and d["shorts"][i] is not None]
+        usable = [i for i in np.argsort(-p, kind="stable")
+                  if p[i] >= threshold and d["shorts"][i] is not None and not is_heading(d["texts"][i])]
         answerable = d["row"].get("answerable", True)
         if not usable:
             tally["refused" if answerable else "null_refused"] += 1
@@ -211,8 +247,10 @@ def collected(assistant_factory, rows: list[dict], cache: Path | None) -> list[d
     return data
 
 
-def train(index_dir: Path, out: Path, gold: Path, seeds_gold: list[Path], cache: Path | None = None) -> dict:
-    """Collect, fit, choose the threshold 2-fold, write the model; returns the dev figures."""
+def train(index_dir: Path, out: Path, gold: Path, seeds_gold: list[Path], cache: Path | None = None,
+          multihop: Path | None = None) -> dict:
+    """Collect, fit, choose the threshold 2-fold, write the model; returns the dev figures. multihop: MultiHop-RAG's
+    queries file, whose dev queries the factoid reader reads join the training data."""
     from index import SEEDS, build_index
     from qa import Assistant, Settings
     from qa.answer.scorer import SPANS_FILE
@@ -222,6 +260,8 @@ def train(index_dir: Path, out: Path, gold: Path, seeds_gold: list[Path], cache:
     base = replace(Settings.from_env(), reader="off", llm="")
     corpus = collected(lambda: Assistant.open(settings=replace(base, index_dir=index_dir)), gold_rows(gold),
                        cache and cache.with_suffix(".corpus.pickle"))
+    hops = collected(lambda: Assistant.open(settings=replace(base, index_dir=index_dir)), multihop_rows(multihop),
+                     cache and cache.with_suffix(".multihop.pickle")) if multihop else []
     seed_settings = replace(base, index_dir=Path(tempfile.mkdtemp(prefix="newsqa-seeds-")))
 
     def seed_assistant():
@@ -230,7 +270,7 @@ def train(index_dir: Path, out: Path, gold: Path, seeds_gold: list[Path], cache:
 
     seed_rows = [row for path in seeds_gold for row in gold_rows(path)]
     seeds = collected(seed_assistant, seed_rows, cache and cache.with_suffix(".seeds.pickle"))
-    data = corpus + seeds
+    data = corpus + hops + seeds
     pairs = span_data(data)
     halves = [pairs[0::2], pairs[1::2]]
     span_models = [_Sklearn(fit_spans(halves[1])), _Sklearn(fit_spans(halves[0]))]
@@ -246,9 +286,11 @@ def train(index_dir: Path, out: Path, gold: Path, seeds_gold: list[Path], cache:
     export(spans, out.with_name(SPANS_FILE), SPAN_FEATURES, {"trained_on": "the evidence sentences of the same data",
                                                              "params": PARAMS})
     names = " + ".join(path.name for path in seeds_gold)
-    meta = {"threshold": threshold, "trained_on": f"{gold.name} ({len(corpus)}) + {names} ({len(seeds)})",
+    hopped = f" + MultiHop-RAG dev ({len(hops)})" if hops else ""
+    meta = {"threshold": threshold, "trained_on": f"{gold.name} ({len(corpus)}){hopped} + {names} ({len(seeds)})",
             "params": SENTENCE_PARAMS, "two_fold": {"threshold": threshold, **by_threshold[threshold]},
-            "two_fold_corpus": outcomes(corpus, chances[:len(corpus)], threshold)}
+            "two_fold_corpus": outcomes(corpus, chances[:len(corpus)], threshold),
+            "two_fold_multihop": outcomes(hops, chances[len(corpus):len(corpus) + len(hops)], threshold)}
     out.parent.mkdir(parents=True, exist_ok=True)
     export(model, out, USED, meta)
     return meta
@@ -265,9 +307,13 @@ def main(argv: list[str] | None = None) -> int:
                         default=[DATA / "gold_seeds.jsonl", DATA / "seeds_dev.jsonl"],
                         help="gold sets on the seed articles, asked over one seed index (default: gold_seeds.jsonl "
                         "and seeds_dev.jsonl)")
+    parser.add_argument("--multihop", type=Path, nargs="?", const=None, default=multihop_dir() / "MultiHopRAG.json",
+                        help="MultiHop-RAG's queries: the dev ones the factoid reader reads join the training data "
+                        "(default: the shared benchmark's; give the flag alone to leave them out)")
     parser.add_argument("--cache", type=Path, help="keep the collected candidates here (to refit quickly)")
     args = parser.parse_args(argv)
-    print(json.dumps(train(args.index_dir, args.train, args.gold, args.seeds_gold, args.cache), indent=2))
+    print(json.dumps(train(args.index_dir, args.train, args.gold, args.seeds_gold, args.cache, args.multihop),
+                     indent=2))
     return 0
 
 

@@ -1,0 +1,85 @@
+"""How the reader's training data is made (qa/bench/reader.py): which reading a question takes, MultiHop-RAG dev
+queries as rows, what counts as a positive sentence, and how a threshold is scored."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import numpy as np
+
+from index import Passage
+from qa.answer.extractive import ExtractiveReader
+from qa.answer.verdicts import load_verdicts
+from qa.bench.reader import multihop_rows, outcomes, positive, source_article
+from qa.retrieve.facets import Facet
+from qa.retrieve.query import analyse
+from qa.retrieve.retriever import Catalog
+from tests.fakes import WordCountEmbedder
+
+TWO_OUTLETS = [Facet(frozenset({"TechCrunch"}), (), "the TechCrunch article", 4),
+               Facet(frozenset({"The Verge"}), (), "and The Verge article", 30)]
+
+
+def test_each_question_is_read_one_way():
+    reader = ExtractiveReader(WordCountEmbedder(), verdicts=load_verdicts("default"))
+    who = "Who, according to the TechCrunch article and The Verge article, founded FTX?"
+    assert reader.route("Does TechCrunch say X while The Verge says Y?", analyse("Does TechCrunch say X?"),
+                        TWO_OUTLETS) == "verdict"
+    assert reader.route(who, analyse(who), TWO_OUTLETS) == "consensus"
+    assert reader.route(who, analyse(who), TWO_OUTLETS[:1]) == "factoid", "one outlet: one sentence answers"
+    many = "How many users did the TechCrunch article and The Verge article report?"
+    assert reader.route(many, analyse(many), TWO_OUTLETS) == "factoid", "a number is no entity to agree on"
+
+
+def test_multihop_dev_queries_become_rows(tmp_path):
+    fact = {"url": "https://example.com/a", "fact": "Sam Bankman-Fried founded FTX.", "title": "t", "source": "s"}
+    queries = [{"query": f"Q{n}?", "answer": "Sam Bankman-Fried", "question_type": "inference_query",
+                "evidence_list": [fact]} for n in range(5)]
+    queries += [{"query": f"N{n}?", "answer": "Insufficient information.", "question_type": "null_query",
+                 "evidence_list": []} for n in range(5)]
+    path = tmp_path / "MultiHopRAG.json"
+    path.write_text(json.dumps(queries))
+    rows = multihop_rows(path)
+    assert [r["question"] for r in rows] == ["Q0?", "Q4?", "N0?", "N4?"], "dev: number % 4 == 0, nulls apart"
+    assert rows[0] == {"question": "Q0?", "answers": ["Sam Bankman-Fried"], "factoid_only": True,
+                       "facts": [{"url": "https://example.com/a", "fact": "Sam Bankman-Fried founded FTX."}]}
+    assert rows[2] == {"question": "N0?", "answerable": False, "factoid_only": True}
+
+
+def sentence(text: str, url: str | None, path: str = ""):
+    passage = Passage(id="p", article_id="a", text=text, start=0, end=len(text), title="t", url=url, path=path)
+    return SimpleNamespace(text=text, passage=passage)
+
+
+def test_a_multihop_positive_is_in_a_fact_of_an_evidence_article_and_holds_the_answer():
+    row = {"answers": ["Sam Bankman-Fried"], "facts": [{"url": "u1", "fact": "Sam Bankman-Fried founded FTX. "
+                                                                         "He was convicted of fraud."}]}
+    assert positive(sentence("Sam Bankman-Fried founded FTX.", "u1"), row)
+    assert not positive(sentence("Sam Bankman-Fried founded FTX.", "u2"), row), "another article"
+    assert not positive(sentence("He was convicted of fraud.", "u1"), row), "in the fact, but no answer"
+    assert source_article(sentence("x", "u1").passage, row) and not source_article(sentence("x", "u2").passage, row)
+    seeds = {"sources": ["000_a.txt"]}
+    assert source_article(sentence("x", None, "/seeds/000_a.txt").passage, seeds)
+    assert source_article(sentence("x", None, "/seeds/003_b.txt").passage, seeds), "no url on either side"
+    assert not source_article(sentence("x", "u1", "/seeds/003_b.txt").passage, seeds)
+
+
+def test_a_threshold_is_scored_as_the_reader_answers():
+    answerable = {"row": {"answers": ["7"]}, "texts": ["Kirkuk Attack", "Seven people died in the attack.",
+                                                         "Two people were hurt in the attack."],
+                  "shorts": ["Kirkuk", "7", "2"], "correct": [False, True, False]}
+    null = {"row": {"answerable": False}, "texts": ["Nobody said how many people live there."], "shorts": ["x"], "correct": [False]}
+    chances = [np.array([0.9, 0.6, 0.5]), np.array([0.4])]
+    assert outcomes([answerable, null], chances, 0.5) == {"right": 1, "wrong": 0, "refused": 0, "null_refused": 1,
+                                                          "null_answered": 0}, "a headline is never the answer"
+    assert outcomes([answerable, null], chances, 0.3)["null_answered"] == 1
+    assert outcomes([answerable, null], chances, 0.7)["refused"] == 1
+
+
+def test_outlet_masks_are_exact_and_remembered():
+    catalog = Catalog("g", np.array(["A", "B", "A", "C"], dtype=object), {}, {})
+    first = catalog.mask(frozenset({"A", "C"}))
+    assert first.tolist() == [True, False, True, True]
+    assert catalog.mask(frozenset({"C", "A"})) is first
+    assert catalog.mask(frozenset({"B"})).tolist() == [False, True, False, False]
