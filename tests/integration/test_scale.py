@@ -26,6 +26,7 @@ def test_scale_benchmark_at_2000_passages(tmp_path, capsys):
     assert row["passages"] == 2000 and row["add_per_s"] > 0
     assert 0 < row["search_p50_ms"] <= row["search_p95_ms"] < 60_000
     assert 0 < row["keyword_p50_ms"] <= row["keyword_p95_ms"] and 0 < row["dense_p50_ms"] <= row["dense_p95_ms"]
+    assert 0 < row["chroma_first_ms"] and 0 < row["chroma_p50_ms"] <= row["chroma_p95_ms"]
     assert 0 < row["refresh_one_s"] < 60 and 0 < row["commit_one_s"] < 60
     assert row["refresh_rebuilds"] == 0 and 0 < row["search_after_refresh_ms"] < 60_000  # the change log applied
     assert row["keyword_rss_mb"] > 0 and row["keyword_texts_mb"] > 0
