@@ -19,6 +19,8 @@ from .sentences import Sentence, candidates
 YES_NO = re.compile(r"^\s*(does|do|did|is|was|were|are|has|have|had|can|could|would|will|should)\b|"
                     r"[,;]\s*(does|do|did|is|was|were|are|has|have|had)\s+(the\s+|a\s+|an\s+)?[\w'‘“\"]", re.I)
 _WH = re.compile(r"^\W*(which|what|who|whom|whose|when|where|how|why)\b", re.I)
+_AUXILIARY = r"(is|was|are|were|has|had|have|does|did|do|can|could|will|would|may|might|should|must)"
+_WH_CLAUSE = re.compile(rf"[,;]\s*(which|what|who|whom|whose|how)\s+(?!{_AUXILIARY}\b)(?!\w+ed\b)\w", re.I)
 _REPORTING = frozenset(tokenize("say says said report reports reported article articles mention mentioned claim "
                                 "claims suggest suggests suggested according state stated indicate indicates "
                                 "discuss discussing publish published"))
@@ -51,8 +53,17 @@ class Evidence:
 
 def is_yes_no(question: str) -> bool:
     """Does the question want a Yes or a No (it opens with an auxiliary verb, or a clause after a comma does)?
-    Not when it opens with a question word: "Which company, known for X, has done Y?" asks for the company."""
-    return not _WH.match(question) and bool(YES_NO.search(question))
+    Not when it opens with a question word: "Which company, known for X, has done Y?" asks for the company; nor
+    when a question word after a comma comes first: "Considering X, which city, starting with B, is Y?" (a
+    question word followed by a verb opens a relative clause instead: "After the report, which described X, did
+    Y ...?")."""
+    if _WH.match(question):
+        return False
+    verb = YES_NO.search(question)
+    if verb is None or verb.start() == 0:
+        return verb is not None
+    asked = _WH_CLAUSE.search(question)
+    return asked is None or asked.start() > verb.start()
 
 
 def split_claims(question: str, facets: Sequence[Facet]) -> list[Claim]:

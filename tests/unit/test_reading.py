@@ -55,6 +55,12 @@ def test_yes_no_questions_are_recognised():
     # a question word first: the clause after the comma describes what is asked for
     assert not is_yes_no("Which company, known for its e-readers, has run invite-only deals on Prime Day?")
     assert not is_yes_no("Who, according to Fortune, was convicted of fraud?")
+    # a question word after an opening clause asks for a thing; followed by a verb it opens a relative clause
+    assert not is_yes_no("Considering the Economic Times article on Dunzo, which city, starting with 'B', is both "
+                         "a new market and its investor's home?")
+    assert not is_yes_no("Based on the Forbes piece, how many stores, the article says, has the firm opened?")
+    assert is_yes_no("After the report from Fortune, which described FTX as built on lies, did TechCrunch agree?")
+    assert is_yes_no("Considering the BBC report, did the council, which met on Monday, approve the plan?")
 
 
 def test_claims_follow_the_outlet_mentions_or_the_conjunctions():
