@@ -110,12 +110,14 @@ def recombined(base: np.ndarray, count: int, rng) -> np.ndarray:
 def fill(store, count: int, sentences, outlets, base: np.ndarray, batch_articles: int = 125) -> float:
     """Write `count` synthetic articles in bulk commits; returns the seconds the store took."""
     rng = np.random.default_rng(11)
-    seconds, pending = 0.0, []
+    seconds, pending, done = 0.0, [], 0
     for article, passages in synthetic_articles(count, sentences, outlets, seed=1):
         pending.append((article, passages, recombined(base, len(passages), rng)))
         if len(pending) == batch_articles:
             seconds += _timed_put(store, pending)
-            pending = []
+            pending, done = [], done + batch_articles
+            if done % (batch_articles * 50) == 0:
+                _progress(f"{done} of {count} articles written ({seconds:.0f} s in the store)")
     if pending:
         seconds += _timed_put(store, pending)
     return seconds
@@ -155,11 +157,13 @@ def one_size(passages: int, work: Path, corpus: Path, queries: list[str], server
     store = Store.open(settings, create=True)
     articles = max(1, passages // PER_ARTICLE)
     add_seconds = fill(store, articles, sentences, outlets, vectors)
+    _progress(f"{passages}: filled in {add_seconds:.0f} s")
     embedder = _embedder(settings)
     before = _rss_mb()
     started = time.perf_counter()
     corpus_ = Corpus.open(settings, store=store, embedder=embedder)
     keyword_build = time.perf_counter() - started
+    _progress(f"{passages}: keyword index built in {keyword_build:.0f} s")
     snapshot = corpus_.keyword.current()
     assistant = Assistant.open(settings=settings, corpus=corpus_)
     row = {"passages": articles * PER_ARTICLE, "add_per_s": round(articles * PER_ARTICLE / add_seconds, 1),
@@ -187,13 +191,22 @@ def _searches(assistant, corpus, queries: list[str]) -> dict:
     started = time.perf_counter()
     corpus.store.query(vectors[queries[0]], 10)
     first = round((time.perf_counter() - started) * 1000, 1)
+    _progress(f"first Chroma query {first} ms")
     chroma = latencies(lambda q: corpus.store.query(vectors[q], 10), queries)
+    _progress(f"Chroma alone {chroma}")
     dense = latencies(lambda q: corpus.store.query(corpus.embedder.embed([q])[0], 10), queries)
     keyword = latencies(lambda q: corpus.keyword.current().search(q, 10), queries)
+    _progress(f"dense {dense}, keyword {keyword}")
     hybrid = latencies(lambda q: assistant.search(q, k=10), queries)
+    _progress(f"hybrid {hybrid}")
     return {"search_p50_ms": hybrid["p50"], "search_p95_ms": hybrid["p95"], "dense_p50_ms": dense["p50"],
             "dense_p95_ms": dense["p95"], "keyword_p50_ms": keyword["p50"], "keyword_p95_ms": keyword["p95"],
             "chroma_first_ms": first, "chroma_p50_ms": chroma["p50"], "chroma_p95_ms": chroma["p95"]}
+
+
+def _progress(message: str) -> None:
+    """A timestamped line on stderr, so a long run that is stopped still tells how far it got."""
+    print(time.strftime("%H:%M:%S"), message, file=sys.stderr, flush=True)
 
 
 def _rss_mb() -> float:
