@@ -5,8 +5,9 @@ corpus, each with its evidence sentence, and near-miss questions no article answ
 MultiHop-RAG index, MultiHop-RAG's dev queries that the factoid reader reads (its null queries as unanswerable,
 the others with their evidence facts) over the same index, and the seed sets (tests/data/gold_seeds.jsonl,
 tests/data/seeds_dev.jsonl) over a seed index. A candidate sentence is positive when it is (or holds) the evidence
-sentence (or a MultiHop-RAG fact, with the gold answer), or holds an accepted answer in a source file. The threshold is the one that gets the most dev questions right (answered with an accepted
-short answer, or refused when nothing answers), measured 2-fold across questions."""
+sentence (or a MultiHop-RAG fact, with the gold answer), or holds an accepted answer in a source file. The
+threshold is the one that gets the most dev questions right (answered with an accepted short answer, or refused
+when nothing answers), measured 2-fold across questions."""
 
 from __future__ import annotations
 

@@ -69,7 +69,8 @@ def test_a_threshold_is_scored_as_the_reader_answers():
     answerable = {"row": {"answers": ["7"]}, "texts": ["Kirkuk Attack", "Seven people died in the attack.",
                                                          "Two people were hurt in the attack."],
                   "shorts": ["Kirkuk", "7", "2"], "correct": [False, True, False]}
-    null = {"row": {"answerable": False}, "texts": ["Nobody said how many people live there."], "shorts": ["x"], "correct": [False]}
+    null = {"row": {"answerable": False}, "texts": ["Nobody said how many people live there."], "shorts": ["x"],
+            "correct": [False]}
     chances = [np.array([0.9, 0.6, 0.5]), np.array([0.4])]
     assert outcomes([answerable, null], chances, 0.5) == {"right": 1, "wrong": 0, "refused": 0, "null_refused": 1,
                                                           "null_answered": 0}, "a headline is never the answer"
