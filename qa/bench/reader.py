@@ -313,6 +313,9 @@ def main(argv: list[str] | None = None) -> int:
                         "(default: the shared benchmark's; give the flag alone to leave them out)")
     parser.add_argument("--cache", type=Path, help="keep the collected candidates here (to refit quickly)")
     args = parser.parse_args(argv)
+    if args.multihop is not None and not args.multihop.exists():
+        parser.error(f"{args.multihop} not found (set NEWSQA_SHARED, or give --multihop alone to leave MultiHop-RAG's "
+                     "queries out)")
     print(json.dumps(train(args.index_dir, args.train, args.gold, args.seeds_gold, args.cache, args.multihop),
                      indent=2))
     return 0
