@@ -17,8 +17,10 @@ import numpy as np
 from . import multihop_dir
 from .answers import YES_NO, load
 
-PARAMS = {"max_iter": 120, "learning_rate": 0.05, "max_leaf_nodes": 7, "min_samples_leaf": 8,
+PARAMS = {"max_iter": 30, "learning_rate": 0.05, "max_leaf_nodes": 4, "min_samples_leaf": 20,
           "l2_regularization": 1.0, "early_stopping": False, "random_state": 0}
+"""Small trees: on dev (5-fold, 5 repeats) balanced accuracy 0.583 against 0.544 with the session-3 trees
+(120 rounds of 7 leaves, 8 a leaf), which fitted dev's 339 questions closely and generalised worse."""
 THRESHOLDS = tuple(round(x, 3) for x in np.arange(0.2, 0.81, 0.02))
 
 
