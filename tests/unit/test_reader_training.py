@@ -14,7 +14,6 @@ from qa.answer.verdicts import load_verdicts
 from qa.bench.reader import multihop_rows, outcomes, positive, source_article
 from qa.retrieve.facets import Facet
 from qa.retrieve.query import analyse
-from qa.retrieve.retriever import Catalog
 from tests.fakes import WordCountEmbedder
 
 TWO_OUTLETS = [Facet(frozenset({"TechCrunch"}), (), "the TechCrunch article", 4),
@@ -76,11 +75,3 @@ def test_a_threshold_is_scored_as_the_reader_answers():
                                                           "null_answered": 0}, "a headline is never the answer"
     assert outcomes([answerable, null], chances, 0.3)["null_answered"] == 1
     assert outcomes([answerable, null], chances, 0.7)["refused"] == 1
-
-
-def test_outlet_masks_are_exact_and_remembered():
-    catalog = Catalog("g", np.array(["A", "B", "A", "C"], dtype=object), {}, {})
-    first = catalog.mask(frozenset({"A", "C"}))
-    assert first.tolist() == [True, False, True, True]
-    assert catalog.mask(frozenset({"C", "A"})) is first
-    assert catalog.mask(frozenset({"B"})).tolist() == [False, True, False, False]
