@@ -64,6 +64,10 @@ class Snapshot:
         """BM25 score of every passage (in snapshot order) for the query; empty when nothing is indexed."""
         return self.index.scores([self.vocab.ids[t] for t in self.terms(query)])
 
+    def scores_of(self, queries: Sequence[str]) -> list[np.ndarray]:
+        """`scores` of several queries, each term's postings read once for all of them."""
+        return self.index.scores_of([[self.vocab.ids[t] for t in self.terms(q)] for q in queries])
+
     def search(self, query: str, n: int) -> list[tuple[str, float]]:
         """Top-n passages by BM25: (passage id, score), best first; no query terms, no hits."""
         scores = self.scores(query)

@@ -261,27 +261,49 @@ class Segments:
 
     def scores(self, term_ids: Sequence[int]) -> np.ndarray:
         """BM25 score of every live passage (snapshot order) for a query's term ids (a repeated id counts again)."""
+        return self.scores_of([term_ids])[0]
+
+    def scores_of(self, queries: Sequence[Sequence[int]]) -> list[np.ndarray]:
+        """`scores` of several queries at once (a question and each named outlet's part of it): each term's
+        postings are read, and their length normalisation computed, once for all of them; the arithmetic per
+        query is the same as for one, so the scores are the same to the bit."""
+        postings: dict[tuple[int, int], tuple] = {}
+        mean = self.length / self.docs if self.docs else 0.0
+        return [self._scores(term_ids, postings, mean) for term_ids in queries]
+
+    def _scores(self, term_ids: Sequence[int], postings: dict, mean: float) -> np.ndarray:
+        """One query's scores, with the (segment, term) postings read so far."""
         out = np.zeros(self.docs, dtype=np.float32)
         ids = np.asarray([i for i in term_ids if i < len(self.df) and self.df[i] > 0], dtype=np.int64)
         if not len(ids) or not self.docs:
             return out
         ids, counts = np.unique(ids, return_counts=True)
         weights = self.idf(ids) * counts
-        mean = self.length / self.docs
         for k, seg in enumerate(self.segments):
             if not len(self.rows[k]):
                 continue
             scores = np.zeros(seg.size, dtype=np.float64)
-            indptr, indices, data = seg.tf.indptr, seg.tf.indices, seg.tf.data
             for term, weight in zip(ids.tolist(), weights.tolist()):
-                if term >= seg.tf.shape[1] or indptr[term] == indptr[term + 1]:
-                    continue
-                rows = indices[indptr[term]:indptr[term + 1]]
-                tf = data[indptr[term]:indptr[term + 1]].astype(np.float64)
-                scores[rows] += weight * tf / (tf + K1 * (1 - B + B * seg.lengths[rows] / mean))
+                found = postings.get((k, term))
+                if found is None:
+                    found = postings[k, term] = _postings(seg, term, mean)
+                if found:
+                    rows, tf, norm = found
+                    scores[rows] += weight * tf / norm
             live = self.rows[k]
             out[self.offsets[k]:self.offsets[k + 1]] = scores if len(live) == seg.size else scores[live]
         return out
+
+
+def _postings(seg: Segment, term: int, mean: float) -> tuple:
+    """A term's rows in a segment, their term frequencies and BM25's length-normalised denominator; () when the
+    segment has none."""
+    indptr, indices, data = seg.tf.indptr, seg.tf.indices, seg.tf.data
+    if term >= seg.tf.shape[1] or indptr[term] == indptr[term + 1]:
+        return ()
+    rows = indices[indptr[term]:indptr[term + 1]]
+    tf = data[indptr[term]:indptr[term + 1]].astype(np.float64)
+    return rows, tf, tf + K1 * (1 - B + B * seg.lengths[rows] / mean)
 
 
 def stack(segments: Sequence[Segment], rows: Sequence[np.ndarray], articles: dict[str, StoredArticle],

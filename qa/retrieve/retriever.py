@@ -150,13 +150,12 @@ class Retriever:
         vector = self.embedder.embed([question])[0] if vector is None else vector
         facets = _distinct(find_facets(question, catalog.aliases))
         dense = self._dense(vector, snapshot, allowed)
-        scores = _masked(snapshot, allowed)
-        keyword = scores(question)
+        keyword, *own = _masked(snapshot, allowed, [question, *(facet.text for facet in facets)])
+        facet_keyword = tuple(own)
         days = [*named_dates(question), *(p for p in self.dates(question).periods if p.start and p.end)]
         fused = self._boost_dates(self._fuse(dense, keyword, None, snapshot, catalog), days, snapshot)
         if self.reranker is not None:
             fused = self._rerank(question, fused, snapshot)
-        facet_keyword = tuple(scores(facet.text) for facet in facets)
         lanes = [self._lane(facet, dense, keyword, own, snapshot, catalog)
                  for facet, own in zip(facets, facet_keyword)]
         groups = {pid: snapshot.get(pid).article_id for ranking in [fused, *lanes] for pid, _ in ranking}
@@ -272,11 +271,11 @@ class Retriever:
         return reranked + [(pid, s) for pid, s in fused[depth:]]
 
 
-def _masked(snapshot: Snapshot, allowed: tuple[list[str], np.ndarray] | None):
-    """BM25 scoring of the snapshot, zero for the passages the filters leave out."""
-    if allowed is None:
-        return snapshot.scores
-    return lambda text: np.where(allowed[1], snapshot.scores(text), np.float32(0.0))
+def _masked(snapshot: Snapshot, allowed: tuple[list[str], np.ndarray] | None, texts: list[str]) -> list[np.ndarray]:
+    """BM25 scores of the snapshot for each text (the question, then each outlet's part of it: their terms'
+    postings read once), zero for the passages the filters leave out."""
+    scores = snapshot.scores_of(texts)
+    return scores if allowed is None else [np.where(allowed[1], s, np.float32(0.0)) for s in scores]
 
 
 def _day(iso: str) -> date | None:

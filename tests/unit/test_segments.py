@@ -59,6 +59,20 @@ def assert_equals_bm25s(state: Segments, vocab: Vocabulary) -> None:
     assert np.abs(ours - idf[[reference.vocab_dict[t] for t in terms]]).max() < 1e-9
 
 
+def test_several_queries_at_once_score_as_each_alone_to_the_bit():
+    vocab = Vocabulary()
+    first, second = corpus(20, 1), corpus(6, 2)
+    state = Segments.of([segment(first, vocab)], [frozenset()], vocab).plus(segment(second, vocab), vocab)
+    state = state.without({first[3][0].id}, vocab)
+    queries = [[vocab.ids[t] for t in tokenize(q) if t in vocab.ids] for q in QUERIES]
+    together = state.scores_of(queries + [queries[1][:1], []])
+    alone = [state.scores(q) for q in queries + [queries[1][:1], []]]
+    assert len(together) == len(QUERIES) + 2
+    for got, expected in zip(together, alone):
+        assert got.dtype == np.float32 and np.array_equal(got, expected)
+    assert together[0].any() and not together[-1].any()
+
+
 def test_one_segment_scores_as_bm25s():
     vocab = Vocabulary()
     state = Segments.of([segment(corpus(20, 1), vocab)], [frozenset()], vocab)
