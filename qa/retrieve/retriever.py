@@ -150,8 +150,8 @@ class Retriever:
         vector = self.embedder.embed([question])[0] if vector is None else vector
         facets = _distinct(find_facets(question, catalog.aliases))
         dense = self._dense(vector, snapshot, allowed)
-        keyword, *own = _masked(snapshot, allowed, [question, *(facet.text for facet in facets)])
-        facet_keyword = tuple(own)
+        keyword, *parts = _masked(snapshot, allowed, [question, *(facet.text for facet in facets)])
+        facet_keyword = tuple(parts)
         days = [*named_dates(question), *(p for p in self.dates(question).periods if p.start and p.end)]
         fused = self._boost_dates(self._fuse(dense, keyword, None, snapshot, catalog), days, snapshot)
         if self.reranker is not None:
