@@ -30,7 +30,6 @@ from .terms import tokenize
 
 REBUILD_SHARE = 0.2  # a catch-up touching more than this share of the articles (and over REBUILD_MIN) rebuilds
 REBUILD_MIN = 500
-ARTICLE_BATCH = 100  # articles read per Chroma `get` in a full rebuild (about 1,600 passages: under one page)
 
 __all__ = ["KeywordIndex", "Snapshot", "build_snapshot", "tokenize"]
 
@@ -188,18 +187,10 @@ def build_snapshot(store: Store) -> Snapshot:
     position = store.log.start()
     generation = store.generation()
     articles = visible_articles(store.articles())
-    passages = committed_passages(store, sorted(articles))
+    passages = store.passages_of(sorted(articles))
     vocab = Vocabulary()
     index = Segments.of([Segment.build(passages, articles, vocab)], [frozenset()], vocab)
     return Snapshot(generation, articles, index, vocab, position)
-
-
-def committed_passages(store: Store, article_ids: list[str], batch: int = ARTICLE_BATCH) -> list[Passage]:
-    """The passages of these articles, read a batch of articles at a time (a `where` on article ids). Chroma's
-    offset pages rescan every row before the page, so reading a whole collection by offset grows with its square:
-    the 1M rebuild took 16 minutes against 51 s at 100k (docs/scale.md)."""
-    return [p for start in range(0, len(article_ids), batch)
-            for p in store.passages_of(article_ids[start:start + batch])]
 
 
 def caught_up(snapshot: Snapshot, store: Store, generation: str) -> Snapshot | None:

@@ -117,6 +117,11 @@ class Assistant:
         claims = split_claims(rewritten, facets) if is_yes_no(rewritten) else ()
         yield from self._synthesizer.stream(answer, passages, claims)
 
+    def _depth(self, k: int | None, facets: Sequence) -> int:
+        """How many passages a question is read from: k when given, else NEWSQA_MULTI_HOP_K for a question that
+        names two outlets or more, NEWSQA_TOP_K otherwise."""
+        return k or (self.settings.multi_hop_k if len(facets) >= 2 else self.settings.top_k)
+
     def _extractive(self, question: str, rewritten: str, k: int | None, filters: Filters,
                     dates: QuestionDates) -> tuple[Answer, list[Passage], list]:
         """Retrieve the k passages (NEWSQA_TOP_K by default) that pass the filters and quote their best sentences
@@ -134,7 +139,7 @@ class Assistant:
         query = analyse(rewritten)
         vector = self._corpus.embedder.embed([rewritten])[0]
         facets = self._retriever.facets(rewritten)
-        depth = k or (self.settings.multi_hop_k if len(facets) >= 2 else self.settings.top_k)
+        depth = self._depth(k, facets)
         passages = self._retriever.search(rewritten, k=depth, vector=vector, filters=scope)
         t1 = time.perf_counter()
         reading = self._reader.read(rewritten, query, vector, passages, self._retriever.idf(), facets)
@@ -167,7 +172,7 @@ class Assistant:
         question = self.question(question)
         query, vector = analyse(question), self._corpus.embedder.embed([question])[0]
         facets = self._retriever.facets(question)
-        depth = k or (self.settings.multi_hop_k if len(facets) >= 2 else self.settings.top_k)
+        depth = self._depth(k, facets)
         passages = self._retriever.search(question, k=depth, vector=vector)
         return (query, self._reader.route(question, query, facets),
                 self._reader.candidates(query, vector, passages, self._retriever.idf()))

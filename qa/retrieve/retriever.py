@@ -79,7 +79,7 @@ class Catalog:
         if outlets not in self._masks:
             if len(self._masks) >= 64:
                 self._masks.clear()
-            self._masks[outlets] = self._passages_with("sources", self.sources, outlets)
+            self._masks[outlets] = self._passages_with("sources", outlets)
         return self._masks[outlets]
 
     def allowed(self, filters: Filters) -> tuple[list[str], np.ndarray]:
@@ -88,15 +88,17 @@ class Catalog:
             ids = sorted(i for i, a in self.articles.items() if filters.admits(a.source, a.date))
             if len(self._allowed) >= 32:
                 self._allowed.clear()
-            self._allowed[filters] = (ids, self._passages_with("articles", self.article_ids, ids))
+            self._allowed[filters] = (ids, self._passages_with("article_ids", ids))
         return self._allowed[filters]
 
-    def _passages_with(self, column: str, values: np.ndarray, wanted) -> np.ndarray:
-        """True for the passages whose value (outlet or article id) is one of those wanted: a lookup table over
-        the distinct values, indexed by each passage's value number. `np.isin` on these object arrays compares
-        every passage with every wanted value: seconds a question at 1,000,000 passages (docs/scale.md)."""
+    def _passages_with(self, column: str, wanted) -> np.ndarray:
+        """True for the passages whose value in a column ('sources' or 'article_ids') is one of those wanted: a
+        lookup table over the distinct values, indexed by each passage's value number. `np.isin` on these object
+        arrays compares every passage with every wanted value: seconds a question at 1,000,000 passages
+        (docs/scale.md)."""
         if column not in self._codes:
             numbers: dict = {}
+            values = getattr(self, column)
             codes = np.fromiter((numbers.setdefault(v, len(numbers)) for v in values.tolist()), dtype=np.int64,
                                 count=len(values))
             self._codes[column] = (numbers, codes)
