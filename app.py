@@ -23,7 +23,7 @@ def open_index(settings: Settings) -> AssistantSource:
         if local_missing:
             print(f"No index at {settings.index_dir}: indexing the seed articles first.", flush=True)
             print(build_index(settings, [SEEDS]).summary(), flush=True)
-        source()
+        print(f"Index open; first search warmed in {source().warm():.1f} s.", flush=True)
     except IndexUnavailable as exc:
         print(f"warning: {exc}\nThe server starts anyway and answers 503 until the index can be opened.",
               file=sys.stderr, flush=True)

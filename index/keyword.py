@@ -24,7 +24,8 @@ import numpy as np
 from .articles import Passage
 from .changes import MARGIN_NS, LogPosition
 from .keyword_cache import KeywordCache
-from .segments import Segment, Segments, Vocabulary
+from .passage_rows import RowSequence
+from .segments import Segment, Segments, Vocabulary, passage_order
 from .store import Store, StoredArticle, visible_articles
 from .terms import tokenize
 
@@ -100,7 +101,7 @@ class Snapshot:
         return np.concatenate(parts) if parts else np.zeros(0, dtype=object)
 
 
-class _Passages(Sequence):
+class _Passages(RowSequence):
     """The live passages of the segments in snapshot order, looked up where they are (making a list of a million
     passages after every change would cost more than the change)."""
 
@@ -110,13 +111,8 @@ class _Passages(Sequence):
     def __len__(self) -> int:
         return self._index.docs
 
-    def __getitem__(self, i):
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
+    def _at(self, i: int) -> Passage:
+        """The live passage at snapshot position i."""
         k = int(np.searchsorted(self._index.offsets, i, side="right")) - 1
         return self._index.segments[k].passages[int(self._index.rows[k][i - self._index.offsets[k]])]
 
@@ -187,9 +183,10 @@ def build_snapshot(store: Store) -> Snapshot:
     position = store.log.start()
     generation = store.generation()
     articles = visible_articles(store.articles())
-    passages = store.passages_of(sorted(articles))
     vocab = Vocabulary()
-    index = Segments.of([Segment.build(passages, articles, vocab)], [frozenset()], vocab)
+    batches = store.passage_batches(sorted(articles))
+    passages = (p for batch in batches for p in sorted(batch, key=passage_order))  # in row order, batch by batch
+    index = Segments.of([Segment.build(passages, articles, vocab, ordered=True)], [frozenset()], vocab)
     return Snapshot(generation, articles, index, vocab, position)
 
 

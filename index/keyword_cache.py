@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from .articles import Passage
 from .changes import LogPosition
+from .passage_rows import PassageRows
 from .segments import Segment, Segments, Vocabulary
 from .store import StoredArticle
 
@@ -132,23 +132,27 @@ def _write_segment(folder: Path, seg: Segment) -> None:
         np.savez(out, data=tf.data, indices=tf.indices, indptr=tf.indptr, shape=np.asarray(tf.shape),
                  lengths=seg.lengths)
     tmp = folder / f"seg-{seg.name}.jsonl.tmp"
-    with open(tmp, "w", encoding="utf-8") as out:
+    with open(tmp, "wb") as out:
         articles = {k: dataclasses.asdict(v) for k, v in seg.articles.items()}
-        out.write(json.dumps(articles, ensure_ascii=False) + "\n")
-        for p in seg.passages:
-            out.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
-    os.replace(tmp, folder / f"seg-{seg.name}.jsonl")
+        header = json.dumps(articles, ensure_ascii=False).encode("utf-8") + b"\n"
+        out.write(header)
+        seg.passages.write_to(out)
+    path = folder / f"seg-{seg.name}.jsonl"
+    os.replace(tmp, path)
+    seg.passages.adopt(path, len(header))
 
 
 def _read_segment(folder: Path, name: str) -> Segment:
-    """A segment written by _write_segment."""
+    """A segment written by _write_segment (its passages read from the file when asked for)."""
     with np.load(folder / f"seg-{name}.npz") as npz:
         shape = tuple(int(x) for x in npz["shape"])
         tf = sp.csc_matrix((npz["data"], npz["indices"], npz["indptr"]), shape=shape)
         lengths = npz["lengths"]
-    with open(folder / f"seg-{name}.jsonl", encoding="utf-8") as lines:
-        articles = {k: StoredArticle(**v) for k, v in json.loads(next(lines)).items()}
-        passages = tuple(Passage(**{k: v for k, v in json.loads(line).items() if k != "score"}) for line in lines)
+    path = folder / f"seg-{name}.jsonl"
+    with open(path, "rb") as lines:
+        header = lines.readline()
+    articles = {k: StoredArticle(**v) for k, v in json.loads(header).items()}
+    passages = PassageRows.read(path, len(header))
     if len(passages) != shape[0] or len(lengths) != shape[0]:
         raise ValueError(f"segment {name} is damaged")
     return Segment(name, passages, articles, tf, lengths)

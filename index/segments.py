@@ -19,12 +19,13 @@ from array import array
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 import scipy.sparse as sp
 
 from .articles import Passage
+from .passage_rows import PassageRows
 from .store import StoredArticle
 from .terms import keyword_text, tokenize
 
@@ -64,30 +65,43 @@ class Vocabulary:
 
 @dataclass(frozen=True, eq=False)
 class Segment:
-    """Some articles' passages (sorted by article and offset) with their term counts; immutable."""
+    """Some articles' passages (sorted by article and offset; on disk, index/passage_rows.py) with their term
+    counts; immutable."""
 
     name: str
-    passages: tuple[Passage, ...]
+    passages: PassageRows
     articles: dict[str, StoredArticle]
     tf: sp.csc_matrix  # passages x terms, term counts (uint16)
     lengths: np.ndarray  # terms per passage (int32), repeats counted
 
     @classmethod
-    def build(cls, passages: Sequence[Passage], articles: dict[str, StoredArticle], vocab: Vocabulary) -> "Segment":
-        """Tokenise the passages (sorted here by article and offset) into a new segment."""
-        ordered = tuple(sorted(passages, key=lambda p: (p.article_id, p.start)))
+    def build(cls, passages: Iterable[Passage], articles: dict[str, StoredArticle], vocab: Vocabulary,
+              ordered: bool = False) -> "Segment":
+        """Tokenise the passages into a new segment: sorted here by article and offset, or, when `ordered`, taken
+        in the order they come, which must be that one (a stream, never all in memory at once)."""
+        stream = passages if ordered else sorted(passages, key=passage_order)
         cols, counts, terms, lengths = array("i"), array("H"), array("i"), array("i")  # compact, unlike lists
-        for p in ordered:
-            ids = vocab.add(tokenize(keyword_text(p)))
-            lengths.append(len(ids))
-            bag = Counter(ids)
-            terms.append(len(bag))
-            cols.extend(bag.keys())
-            counts.extend(min(c, 65535) for c in bag.values())
-        rows = np.repeat(np.arange(len(ordered), dtype=np.int32), np.frombuffer(terms, dtype=np.int32))
+
+        def tokenised() -> Iterator[Passage]:
+            last = None
+            for p in stream:
+                if last is not None and passage_order(p) < last:
+                    raise ValueError(f"passage {p.id} comes out of order")
+                last = passage_order(p)
+                ids = vocab.add(tokenize(keyword_text(p)))
+                lengths.append(len(ids))
+                bag = Counter(ids)
+                terms.append(len(bag))
+                cols.extend(bag.keys())
+                counts.extend(min(c, 65535) for c in bag.values())
+                yield p
+
+        rows_of_passages = PassageRows.spill(tokenised())
+        rows = np.repeat(np.arange(len(rows_of_passages), dtype=np.int32), np.frombuffer(terms, dtype=np.int32))
         tf = sp.csc_matrix((np.frombuffer(counts, dtype=np.uint16), (rows, np.frombuffer(cols, dtype=np.int32))),
-                           shape=(len(ordered), len(vocab)), dtype=np.uint16)
-        return cls(uuid.uuid4().hex[:16], ordered, dict(articles), tf, np.frombuffer(lengths, dtype=np.int32).copy())
+                           shape=(len(rows_of_passages), len(vocab)), dtype=np.uint16)
+        return cls(uuid.uuid4().hex[:16], rows_of_passages, dict(articles), tf,
+                   np.frombuffer(lengths, dtype=np.int32).copy())
 
     @property
     def size(self) -> int:
@@ -107,17 +121,17 @@ class Segment:
     @cached_property
     def position(self) -> dict[str, int]:
         """Each passage id's row."""
-        return {p.id: row for row, p in enumerate(self.passages)}
+        return {passage_id: row for row, passage_id in enumerate(self.passages.ids)}
 
-    @cached_property
+    @property
     def sources(self) -> np.ndarray:
         """Each row's outlet ("" for none), an object array."""
-        return np.array([p.source or "" for p in self.passages], dtype=object)
+        return self.passages.sources
 
-    @cached_property
+    @property
     def article_ids(self) -> np.ndarray:
         """Each row's article id, an object array."""
-        return np.array([p.article_id for p in self.passages], dtype=object)
+        return self.passages.article_ids
 
     @cached_property
     def df(self) -> np.ndarray:
@@ -127,7 +141,7 @@ class Segment:
     def warm(self) -> None:
         """Compute the lookups a change and a search need now (at a start or rebuild) rather than in the first one
         (0.1 to 0.3 s each for a segment of 1M passages)."""
-        self.spans, self.position, self.sources, self.df  # noqa: B018 (cached properties)
+        self.spans, self.position, self.df  # noqa: B018 (cached properties)
 
     def live(self, dead: frozenset[str]) -> np.ndarray:
         """True for the rows of articles not in dead."""
@@ -295,6 +309,11 @@ class Segments:
         return out
 
 
+def passage_order(p: Passage) -> tuple[str, int]:
+    """A segment's row order: by article, then offset."""
+    return p.article_id, p.start
+
+
 def _postings(seg: Segment, term: int, mean: float) -> tuple:
     """A term's rows in a segment, their term frequencies and BM25's length-normalised denominator; () when the
     segment has none."""
@@ -311,11 +330,12 @@ def stack(segments: Sequence[Segment], rows: Sequence[np.ndarray], articles: dic
     """One segment of the given rows of some segments, sorted by article and offset (their stored counts
     stacked: nothing is tokenised again)."""
     parts = [_widened(seg.tf, width).tocsr()[r] for seg, r in zip(segments, rows)]
-    passages = [seg.passages[i] for seg, r in zip(segments, rows) for i in r.tolist()]
+    picks = [(seg.passages, i) for seg, r in zip(segments, rows) for i in r.tolist()]
     lengths = np.concatenate([seg.lengths[r] for seg, r in zip(segments, rows)] or [np.zeros(0, np.int32)])
-    order = sorted(range(len(passages)), key=lambda i: (passages[i].article_id, passages[i].start))
+    order = sorted(range(len(picks)), key=lambda i: (picks[i][0].article_ids[picks[i][1]],
+                                                     int(picks[i][0].starts[picks[i][1]])))
     tf = (sp.vstack(parts, format="csr") if parts else sp.csr_matrix((0, width), dtype=np.uint16))[order]
-    return Segment(uuid.uuid4().hex[:16], tuple(passages[i] for i in order), articles,
+    return Segment(uuid.uuid4().hex[:16], PassageRows.gathered(picks[i] for i in order), articles,
                    sp.csc_matrix(tf, dtype=np.uint16), lengths[order].astype(np.int32))
 
 

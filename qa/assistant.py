@@ -34,6 +34,7 @@ from .timeline import Timeline, best_sentences, timeline, timeline_topic
 log = logging.getLogger(__name__)
 TIMELINE_PASSAGES = 40
 """Passages a timeline reads (one event per article among them)."""
+WARM_QUESTION = "What happened?"  # the search Assistant.warm runs
 
 
 class Assistant:
@@ -66,6 +67,14 @@ class Assistant:
             synthesizer = Synthesizer.from_settings(settings)
         warm_up()
         return cls(settings, corpus, Retriever.from_settings(corpus, settings), synthesizer)
+
+    def warm(self) -> float:
+        """Run one search, so that the first user's question does not pay for loading the vector index (5 to 7 s
+        at 1M passages: Chroma reads its HNSW segment at the first query), the encoder and the keyword lookups;
+        returns the seconds it took."""
+        started = time.perf_counter()
+        self._retriever.search(WARM_QUESTION, k=1)
+        return time.perf_counter() - started
 
     @property
     def llm_enabled(self) -> bool:

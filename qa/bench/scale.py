@@ -34,6 +34,7 @@ PER_ARTICLE = 16  # passages per synthetic article (corpus.json: 10,161 passages
 SENTENCES = (2, 5)  # sentences per passage
 ROW_KEYS = ("passages", "add_per_s", "search_p50_ms", "search_p95_ms", "refresh_one_s", "disk_mb", "rss_mb")
 VECTOR_SAMPLE = 512
+COLLECTION_FILE = "scale-collection.txt"  # in each size's index folder: the collection a --reopen opens
 
 
 class NullEmbedder:
@@ -143,21 +144,30 @@ def latencies(function, queries: list[str]) -> dict:
 
 
 def one_size(passages: int, work: Path, corpus: Path, queries: list[str], server: tuple[str, int] | None,
-             sample: int = VECTOR_SAMPLE) -> dict:
-    """Build a fresh index of about `passages` synthetic passages and measure it (run in a child process)."""
+             sample: int = VECTOR_SAMPLE, reopen: bool = False) -> dict:
+    """Build a fresh index of about `passages` synthetic passages and measure it (run in a child process); with
+    `reopen`, measure the index an earlier run left in `work` instead, as a process that opens it does."""
     from index import Corpus, Store
     from qa import Assistant, Settings
 
     sentences, outlets = corpus_sentences(corpus)
     base = Settings.from_env(index_dir=work / f"index-{passages}", llm="")
-    settings = replace(base, collection=f"scale{passages}x{int(time.time())}",
+    named = base.index_dir / COLLECTION_FILE
+    if reopen and not named.exists():
+        raise SystemExit(f"--reopen: no index of {passages:,} passages in {work} (run without --reopen first)")
+    collection = named.read_text().strip() if reopen else f"scale{passages}x{int(time.time())}"
+    settings = replace(base, collection=collection,
                        **({"chroma_host": server[0], "chroma_port": server[1]} if server else {}))
-    shutil.rmtree(settings.index_dir, ignore_errors=True)
     vectors = sample_vectors(sentences, settings, work / f"sample-vectors-{sample}.npy", sample)
-    store = Store.open(settings, create=True)
     articles = max(1, passages // PER_ARTICLE)
-    add_seconds = fill(store, articles, sentences, outlets, vectors)
-    _progress(f"{passages}: filled in {add_seconds:.0f} s")
+    if reopen:
+        store, add_seconds = Store.open(settings), None
+    else:
+        shutil.rmtree(settings.index_dir, ignore_errors=True)
+        store = Store.open(settings, create=True)
+        named.write_text(collection)
+        add_seconds = fill(store, articles, sentences, outlets, vectors)
+        _progress(f"{passages}: filled in {add_seconds:.0f} s")
     embedder = _embedder(settings)
     before = _rss_mb()
     started = time.perf_counter()
@@ -166,7 +176,8 @@ def one_size(passages: int, work: Path, corpus: Path, queries: list[str], server
     _progress(f"{passages}: keyword index built in {keyword_build:.0f} s")
     snapshot = corpus_.keyword.current()
     assistant = Assistant.open(settings=settings, corpus=corpus_)
-    row = {"passages": articles * PER_ARTICLE, "add_per_s": round(articles * PER_ARTICLE / add_seconds, 1),
+    row = {"passages": articles * PER_ARTICLE, "reopened": reopen,
+           "add_per_s": round(articles * PER_ARTICLE / add_seconds, 1) if add_seconds else None,
            "keyword_build_s": round(keyword_build, 2), "keyword_rss_mb": round(_rss_mb() - before, 1),
            "keyword_texts_mb": round(sum(sys.getsizeof(p.text) for p in snapshot.passages) / 2**20, 1),
            **_searches(assistant, corpus_, queries)}
@@ -251,7 +262,7 @@ def child(args) -> int:
 
     queries = [q.text for q in select(load_queries(args.queries), "dev")][:args.queries_n]
     server = _host_port(args.server) if args.server else None  # children get a URL, never 'start'
-    row = one_size(args.one, args.work, args.corpus, queries, server, args.vector_sample)
+    row = one_size(args.one, args.work, args.corpus, queries, server, args.vector_sample, args.reopen)
     print("ROW " + json.dumps(row), flush=True)
     return 0
 
@@ -283,6 +294,7 @@ def _child_row(args, size: int, server: str | None) -> dict:
                "--corpus", str(args.corpus), "--queries", str(args.queries), "--queries-n", str(args.queries_n),
                "--vector-sample", str(args.vector_sample)]
     command += ["--server", server] if server else []
+    command += ["--reopen"] if args.reopen else []
     done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)
     found = [line[4:] for line in done.stdout.splitlines() if line.startswith("ROW ")]
     if done.returncode or not found:
@@ -369,11 +381,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries-n", type=int, default=50, help="dev queries timed per search kind")
     parser.add_argument("--vector-sample", type=int, default=VECTOR_SAMPLE,
                         help=f"passages embedded for real, whose vectors are recombined (default {VECTOR_SAMPLE})")
+    parser.add_argument("--reopen", action="store_true",
+                        help="measure the indexes an earlier run left in --work (no fill): a fresh process opening them")
     parser.add_argument("--rows", type=Path, help="print and plot the rows of a saved --json result instead of running")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
         return child(args)
+    if args.reopen and (args.work is None or args.server == "start"):
+        parser.error("--reopen needs the --work of an earlier run (and no fresh --server start)")
     if args.rows:
         saved = json.loads(args.rows.read_text())
         return report(args, saved["rows"], saved.get("server"))

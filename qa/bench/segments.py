@@ -53,6 +53,7 @@ def synthetic(passages: int, seed: int = 3):
     from index import Passage, StoredArticle
     from index.changes import LogPosition
     from index.keyword import Snapshot
+    from index.passage_rows import PassageRows
     from index.segments import Segment, Segments, Vocabulary
 
     rng = np.random.default_rng(seed)
@@ -77,7 +78,7 @@ def synthetic(passages: int, seed: int = 3):
         lo, hi = csr.indptr[row], csr.indptr[row + 1]
         text = " ".join(" ".join([vocab_words[c]] * int(n)) for c, n in zip(csr.indices[lo:hi], csr.data[lo:hi]))
         items.append(Passage(f"{aid}-{row % PER_ARTICLE}", aid, text, row, row + 1, ""))  # no title or outlet terms
-    segment = Segment("s0", tuple(items), articles, tf, lengths)
+    segment = Segment("s0", PassageRows.spill(items), articles, tf, lengths)
     segment.warm()  # as KeywordIndex does after a start or rebuild
     index = Segments.of([segment], [frozenset()], vocab, df=segment.df)
     return Snapshot("g0", articles, index, vocab, LogPosition("probe")), vocab_words

@@ -180,3 +180,9 @@ def test_terminal_escapes_are_taken_out_of_questions(fake_seeds):
         fake_seeds.ask("\x1b[31m")
     answer = fake_seeds.ask("How many \x1b[1;31mUS troops\x1b[0m remain?\x1b]0;title\x07")
     assert answer.question == "How many US troops remain?" and "2,500" in answer.text
+
+
+def test_warm_runs_one_search_on_an_empty_and_on_a_full_index(tmp_path, fake_seeds):
+    assert fake_assistant(tmp_path / "empty").warm() >= 0.0
+    assert fake_seeds.warm() >= 0.0
+    assert fake_seeds.search("Kirkuk checkpoint attack police", k=1), "warming changes nothing the index holds"

@@ -131,3 +131,16 @@ def test_tombstones_past_the_share_merge_everything_in_article_order():
     assert [p.id for p in state.segments[0].passages] == [p.id for _, ps in items[4:] for p in ps]
     assert set(state.segments[0].articles) == {a.id for a, _ in items[4:]}
     assert_equals_bm25s(state, vocab)
+
+
+def test_a_stream_in_row_order_builds_the_same_segment_and_one_out_of_order_is_refused():
+    items = corpus(6, seed=4)
+    flat = [p for _, ps in items for p in ps]
+    articles = {a.id: a for a, _ in items}
+    sorted_once = Segment.build(flat, articles, Vocabulary())
+    streamed = Segment.build(iter(sorted(flat, key=lambda p: (p.article_id, p.start))), articles, Vocabulary(),
+                             ordered=True)
+    assert list(streamed.passages) == list(sorted_once.passages)
+    assert (streamed.tf != sorted_once.tf).nnz == 0 and streamed.lengths.tolist() == sorted_once.lengths.tolist()
+    with pytest.raises(ValueError, match="out of order"):
+        Segment.build(iter(flat[::-1]), articles, Vocabulary(), ordered=True)
