@@ -25,14 +25,9 @@ CUES = {"negation": r"\b(no|not|never|neither|nor|without)\b|n't\b",
         "before": r"\b(before|earlier|prior|preced\w*)\b",
         "after": r"\b(after|later|subsequent\w*|following|then)\b",
         "compare": r"\b(more|less|higher|lower|greater|fewer|larger|smaller|better|worse)\b"}
-ASKS_CHANGE = re.compile(r"\b(inconsisten\w*|chang\w*|differ\w*|shift\w*|contradict\w*|disagree\w*|diverg\w*|"
-                         r"evolv\w*|alter\w*|conflict\w*)\b")
-ASKS_SAME = re.compile(r"\b(consisten\w*|same|align\w*|agree\w*|remain\w*|similar\w*|maintain\w*)\b")
-TEMPORAL = re.compile(r"\b(january|february|march|april|june|july|august|september|october|november|december|"
-                      r"(19|20)\d\d|before|after|between|subsequent|later|earlier|prior)\b")
 FEATURES = ("claims", "min_support", "mean_support", "max_support", "supported_claims", "same_article",
             "dates_ascending", "dates_known", *(f"cue_{c}" for c in CUES), "words", "min_own_support",
-            "mean_own_support", "min_similarity", "mean_similarity", "flipped_claims", "temporal", "polarity")
+            "mean_own_support", "min_similarity", "mean_similarity", "flipped_claims")
 
 
 @dataclass(frozen=True)
@@ -45,9 +40,7 @@ class Verdict:
 
 
 def features(question: str, evidence: Sequence[Evidence]) -> np.ndarray:
-    """One row of FEATURES for a question and its claims' evidence. `temporal`: the question names a date or a
-    time order; `polarity`: its words asking whether the reports stayed the same ("consistent", "align") less
-    those asking whether they changed ("changed", "inconsistent", "differ")."""
+    """One row of FEATURES for a question and its claims' evidence."""
     supports = [e.support for e in evidence] or [0.0]
     dates = [e.date for e in evidence if e.date]
     articles = {e.sentence.passage.article_id for e in evidence if e.sentence}
@@ -60,8 +53,7 @@ def features(question: str, evidence: Sequence[Evidence]) -> np.ndarray:
     return np.array([[len(evidence), min(supports), float(np.mean(supports)), max(supports),
                       sum(s >= 0.5 for s in supports), float(len(articles) <= 1), ascending, float(len(dates)),
                       *cues, len(question.split()), min(own), float(np.mean(own)), min(sims), float(np.mean(sims)),
-                      flipped, float(bool(TEMPORAL.search(lowered))),
-                      float(len(ASKS_SAME.findall(lowered)) - len(ASKS_CHANGE.findall(lowered)))]], dtype=np.float64)
+                      flipped]], dtype=np.float64)
 
 
 @dataclass(frozen=True)

@@ -94,18 +94,6 @@ def test_verdict_features_are_exact():
     row = dict(zip(FEATURES, features("Does TechCrunch say he was convicted while The Verge says he stole?", evidence)[0]))
     assert (row["claims"], row["min_support"], row["supported_claims"], row["same_article"]) == (2, 1.0, 2, 0.0)
     assert (row["dates_ascending"], row["cue_contrast"], row["cue_negation"]) == (0.0, 1.0, 0.0)
-    assert (row["temporal"], row["polarity"]) == (0.0, 0.0)
-
-
-def test_verdict_features_read_what_the_question_asks_about_time_and_change():
-    def asked(question: str) -> tuple[float, float]:
-        row = dict(zip(FEATURES, features(question, [])[0]))
-        return row["temporal"], row["polarity"]
-
-    assert asked("Was the TechCrunch report on October 2, 2023 consistent with the later one?") == (1.0, 1.0)
-    assert asked("Has the portrayal changed between the two reports, or is it inconsistent?") == (1.0, -2.0)
-    assert asked("Does the Verge article align with the one from Wired?") == (0.0, 1.0)
-    assert asked("Did the inconsistent reports disagree?") == (0.0, -2.0), "'inconsistent' is no word of sameness"
 
 
 def test_the_entity_both_outlets_mention_wins(ner):
