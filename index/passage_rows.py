@@ -15,7 +15,6 @@ import json
 import os
 import sys
 import tempfile
-import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
@@ -53,29 +52,31 @@ class PassageRows(RowSequence):
         self._file = (handle, base)
         self._offsets = offsets  # int64, row i is bytes offsets[i]:offsets[i + 1] past base
         self.ids, self.article_ids, self.sources, self.starts = ids, article_ids, sources, starts
-        self._lock = threading.Lock()
 
     # --- making rows -------------------------------------------------------------------------------
 
     @classmethod
     def spill(cls, passages: Iterable[Passage]) -> "PassageRows":
         """Rows of these passages, written to an anonymous temporary file."""
-        return cls._spilled(json.dumps(p.to_dict(), ensure_ascii=False).encode("utf-8") + b"\n" for p in passages)
+        return cls._spilled((json.dumps(p.to_dict(), ensure_ascii=False).encode("utf-8") + b"\n",
+                             (p.id, p.article_id, p.source, p.start)) for p in passages)
 
     @classmethod
     def gathered(cls, picks: Iterable[tuple["PassageRows", int]]) -> "PassageRows":
-        """Rows taken from other rows, in the order given (their lines copied as they are)."""
-        return cls._spilled(rows.line(i) for rows, i in picks)
+        """Rows taken from other rows, in the order given (their lines and columns copied, nothing decoded)."""
+        return cls._spilled((rows.line(i), (rows.ids[i], rows.article_ids[i], rows.sources[i], int(rows.starts[i])))
+                            for rows, i in picks)
 
     @classmethod
-    def _spilled(cls, lines: Iterable[bytes]) -> "PassageRows":
-        """Rows of these JSON lines, written to an anonymous temporary file."""
+    def _spilled(cls, lines: Iterable[tuple[bytes, tuple]]) -> "PassageRows":
+        """Rows of these JSON lines (each with its id, article id, outlet and start), written to an anonymous
+        temporary file."""
         handle = tempfile.TemporaryFile(prefix="newsqa-passages-")
         offsets, columns = [0], _Columns()
-        for line in lines:
+        for line, fields in lines:
             handle.write(line)
             offsets.append(offsets[-1] + len(line))
-            columns.add(json.loads(line))
+            columns.add(*fields)
         handle.flush()
         return cls(handle, 0, np.asarray(offsets, dtype=np.int64), *columns.arrays())
 
@@ -92,7 +93,8 @@ class PassageRows(RowSequence):
                 for line in lines:
                     position += len(line) + 1
                     offsets.append(position)
-                    columns.add(json.loads(line))
+                    row = json.loads(line)
+                    columns.add(row["id"], row["article_id"], row.get("source"), row["start"])
             if rest.strip():
                 raise ValueError(f"{path.name} ends inside a line")
         except BaseException:
@@ -102,9 +104,7 @@ class PassageRows(RowSequence):
 
     def adopt(self, path: Path, base: int) -> None:
         """Read from now on from `path` (from byte `base`), which holds the same lines (the segment's saved file)."""
-        handle = open(path, "rb")  # noqa: SIM115
-        with self._lock:
-            self._file = (handle, base)
+        self._file = (open(path, "rb"), base)  # noqa: SIM115 (one assignment: a reader sees the old or the new)
 
     # --- reading -----------------------------------------------------------------------------------
 
@@ -154,12 +154,12 @@ class _Columns:
         self.sources: list[str] = []
         self.starts: list[int] = []
 
-    def add(self, row: dict) -> None:
-        """One passage's row."""
-        self.ids.append(row["id"])
-        self.article_ids.append(sys.intern(row["article_id"]))
-        self.sources.append(sys.intern(row.get("source") or ""))
-        self.starts.append(int(row["start"]))
+    def add(self, passage_id: str, article_id: str, source: str | None, start: int) -> None:
+        """One passage's columns."""
+        self.ids.append(passage_id)
+        self.article_ids.append(sys.intern(article_id))
+        self.sources.append(sys.intern(source or ""))
+        self.starts.append(int(start))
 
     def arrays(self) -> tuple:
         """ids (a tuple), article ids and outlets (object arrays), starts (int64)."""

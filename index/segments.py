@@ -85,9 +85,10 @@ class Segment:
         def tokenised() -> Iterator[Passage]:
             last = None
             for p in stream:
-                if last is not None and passage_order(p) < last:
+                key = passage_order(p)
+                if last is not None and key < last:
                     raise ValueError(f"passage {p.id} comes out of order")
-                last = passage_order(p)
+                last = key
                 ids = vocab.add(tokenize(keyword_text(p)))
                 lengths.append(len(ids))
                 bag = Counter(ids)
