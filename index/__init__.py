@@ -9,13 +9,13 @@ from .feeds import Feed, FeedCheck, Feeds, UpdateReport, start_polling
 from .fetch import is_url
 from .groups import Groups, collapse, group_of
 from .indexer import Indexer, IndexReport
-from .keyword import KeywordIndex, Snapshot, tokenize
+from .keyword import KeywordIndex, KeywordQuery, Snapshot, tokenize
 from .readers import SUPPORTED, Skip, SkipKind, check_upload, safe_filename, upload_problem
 from .settings import IndexSettings
 from .store import Store, StoredArticle, visible_articles
 
 __all__ = ["Article", "ArticleNotFound", "Corpus", "DuplicateArticle", "Embedder", "FileTooLarge", "IndexDamaged",
-           "IndexReport", "IndexSettings", "IndexUnavailable", "Indexer", "KeywordIndex", "NewsqaError", "Passage",
+           "IndexReport", "IndexSettings", "IndexUnavailable", "Indexer", "KeywordIndex", "KeywordQuery", "NewsqaError", "Passage",
            "SEEDS", "SUPPORTED", "SentenceTransformerEmbedder", "Skip", "SkipKind", "Snapshot", "StorageFull", "Store",
            "StoredArticle", "UnreadableFile", "UnsupportedFile", "build_index", "check_upload", "keyword_folder",
            "load_embedder", "make_article", "safe_filename", "tokenize", "upload_problem", "visible_articles",

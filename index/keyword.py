@@ -24,6 +24,7 @@ import numpy as np
 from .articles import Passage
 from .changes import MARGIN_NS, LogPosition
 from .keyword_cache import KeywordCache
+from .keyword_query import KeywordQuery
 from .passage_rows import RowSequence
 from .segments import Segment, Segments, Vocabulary, passage_order
 from .store import Store, StoredArticle, visible_articles
@@ -32,7 +33,7 @@ from .terms import tokenize
 REBUILD_SHARE = 0.2  # a catch-up touching more than this share of the articles (and over REBUILD_MIN) rebuilds
 REBUILD_MIN = 500
 
-__all__ = ["KeywordIndex", "Snapshot", "build_snapshot", "tokenize"]
+__all__ = ["KeywordIndex", "KeywordQuery", "Snapshot", "build_snapshot", "tokenize"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,15 +69,14 @@ class Snapshot:
         """`scores` of several queries, each term's postings read once for all of them."""
         return self.index.scores_of([[self.vocab.ids[t] for t in self.terms(q)] for q in queries])
 
+    def query(self, query: str) -> KeywordQuery:
+        """The query's BM25 scores, computed where asked (its top n, or at given positions)."""
+        return KeywordQuery.of(self.index, [self.vocab.ids[t] for t in self.terms(query)])
+
     def search(self, query: str, n: int) -> list[tuple[str, float]]:
         """Top-n passages by BM25: (passage id, score), best first; no query terms, no hits."""
-        scores = self.scores(query)
-        n = min(n, len(scores))
-        if n <= 0 or not scores.any():
-            return []
-        head = np.argpartition(-scores, n - 1)[:n]
-        head = head[np.argsort(-scores[head], kind="stable")]
-        return [(self.passages[i].id, float(scores[i])) for i in head.tolist() if scores[i] > 0]
+        positions, scores = self.query(query).top(n)
+        return [(self.passages[i].id, float(s)) for i, s in zip(positions.tolist(), scores.tolist())]
 
     def get(self, passage_id: str) -> Passage | None:
         """A committed passage by id."""

@@ -31,6 +31,7 @@ from .terms import keyword_text, tokenize
 
 K1, B = 1.5, 0.75  # bm25s.BM25() defaults
 MAX_SEGMENTS = 8  # past this many, all but the largest are merged into one
+PEAK_CHUNK = 4_000_000  # postings per step when the peaks are computed
 DEAD_SHARE = 0.25  # past this share of tombstoned passages, or small ones past half the largest, all are merged
 
 
@@ -139,10 +140,33 @@ class Segment:
         """Each term's document frequency in the whole segment (int64, one per column)."""
         return np.diff(self.tf.indptr).astype(np.int64)
 
+    @cached_property
+    def peaks(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per term (column), its highest count in one passage and the shortest passage holding it (0 and 0 for
+        terms the segment lacks): with them, `term_impacts` bounds what the term adds to any passage's score.
+        Computed column range by column range, so the gathered lengths never hold more than a few million."""
+        tf = self.tf
+        if not tf.has_sorted_indices:
+            tf.sort_indices()  # the postings are looked up by row (Segments.scores_at)
+        peak = np.zeros(tf.shape[1], dtype=np.uint16)
+        shortest = np.zeros(tf.shape[1], dtype=np.int32)
+        held = np.flatnonzero(np.diff(tf.indptr))
+        ends, first = tf.indptr[held + 1], 0
+        while first < len(held):
+            limit = tf.indptr[held[first]] + PEAK_CHUNK
+            last = max(first + 1, int(np.searchsorted(ends, limit, side="right")))
+            cols = held[first:last]
+            lo, hi = int(tf.indptr[cols[0]]), int(tf.indptr[cols[-1] + 1])
+            starts = tf.indptr[cols] - lo
+            peak[cols] = np.maximum.reduceat(tf.data[lo:hi], starts)
+            shortest[cols] = np.minimum.reduceat(self.lengths[tf.indices[lo:hi]], starts)
+            first = last
+        return peak, shortest
+
     def warm(self) -> None:
         """Compute the lookups a change and a search need now (at a start or rebuild) rather than in the first one
         (0.1 to 0.3 s each for a segment of 1M passages)."""
-        self.spans, self.position, self.df  # noqa: B018 (cached properties)
+        self.spans, self.position, self.df, self.peaks  # noqa: B018 (cached properties)
 
     def live(self, dead: frozenset[str]) -> np.ndarray:
         """True for the rows of articles not in dead."""
@@ -283,28 +307,66 @@ class Segments:
         postings are read, and their length normalisation computed, once for all of them; the arithmetic per
         query is the same as for one, so the scores are the same to the bit."""
         postings: dict[tuple[int, int], tuple] = {}
-        mean = self.length / self.docs if self.docs else 0.0
-        return [self._scores(term_ids, postings, mean) for term_ids in queries]
+        return [self._scores(*self.weights(term_ids), postings) for term_ids in queries]
 
-    def _scores(self, term_ids: Sequence[int], postings: dict, mean: float) -> np.ndarray:
-        """One query's scores, with the (segment, term) postings read so far."""
-        out = np.zeros(self.docs, dtype=np.float32)
+    @property
+    def mean(self) -> float:
+        """The live passages' mean length in terms (0.0 when there are none)."""
+        return self.length / self.docs if self.docs else 0.0
+
+    def weights(self, term_ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """A query's distinct term ids that some live passage holds (sorted) and each one's weight: its IDF
+        times how often the query repeats it."""
         ids = np.asarray([i for i in term_ids if i < len(self.df) and self.df[i] > 0], dtype=np.int64)
         if not len(ids) or not self.docs:
-            return out
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
         ids, counts = np.unique(ids, return_counts=True)
-        weights = self.idf(ids) * counts
+        return ids, self.idf(ids) * counts
+
+    def postings(self, k: int, term: int) -> tuple:
+        """A term's rows in segment k, their counts and BM25's length-normalised denominators (empty when none)."""
+        return _postings(self.segments[k], term, self.mean) or _NO_POSTINGS
+
+    def scores_at(self, k: int, rows: np.ndarray, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """The scores (float32) of some sorted rows of segment k for a query's ids and weights: each row looked up
+        in each term's postings, with `_scores`'s arithmetic in its order, so they are the same to the bit."""
+        seg, mean = self.segments[k], self.mean
+        indptr, indices, data = seg.tf.indptr, seg.tf.indices, seg.tf.data
+        scores = np.zeros(len(rows), dtype=np.float64)
+        for term, weight in zip(ids.tolist(), weights.tolist()):
+            if term >= seg.tf.shape[1] or indptr[term] == indptr[term + 1]:
+                continue
+            lo, hi = int(indptr[term]), int(indptr[term + 1])
+            found = np.minimum(np.searchsorted(indices[lo:hi], rows), hi - lo - 1)
+            hit = indices[lo + found] == rows
+            tf = data[lo + found[hit]].astype(np.float64)
+            scores[hit] += weight * tf / (tf + K1 * (1 - B + B * seg.lengths[rows[hit]] / mean))
+        return scores.astype(np.float32)
+
+    def segment_scores(self, k: int, ids: np.ndarray, weights: np.ndarray, postings: dict | None = None) -> np.ndarray:
+        """The scores (float32) of every row of segment k, live or not, for a query's ids and weights; postings
+        maps (segment, term) to the postings read so far, when several queries share them."""
+        seg, mean = self.segments[k], self.mean
+        postings = {} if postings is None else postings
+        scores = np.zeros(seg.size, dtype=np.float64)
+        for term, weight in zip(ids.tolist(), weights.tolist()):
+            found = postings.get((k, term))
+            if found is None:
+                found = postings[k, term] = _postings(seg, term, mean)
+            if found:
+                rows, tf, norm = found
+                scores[rows] += weight * tf / norm
+        return scores.astype(np.float32)
+
+    def _scores(self, ids: np.ndarray, weights: np.ndarray, postings: dict) -> np.ndarray:
+        """One query's scores, with the (segment, term) postings read so far."""
+        out = np.zeros(self.docs, dtype=np.float32)
+        if not len(ids):
+            return out
         for k, seg in enumerate(self.segments):
             if not len(self.rows[k]):
                 continue
-            scores = np.zeros(seg.size, dtype=np.float64)
-            for term, weight in zip(ids.tolist(), weights.tolist()):
-                found = postings.get((k, term))
-                if found is None:
-                    found = postings[k, term] = _postings(seg, term, mean)
-                if found:
-                    rows, tf, norm = found
-                    scores[rows] += weight * tf / norm
+            scores = self.segment_scores(k, ids, weights, postings)
             live = self.rows[k]
             out[self.offsets[k]:self.offsets[k + 1]] = scores if len(live) == seg.size else scores[live]
         return out
@@ -324,6 +386,19 @@ def _postings(seg: Segment, term: int, mean: float) -> tuple:
     rows = indices[indptr[term]:indptr[term + 1]]
     tf = data[indptr[term]:indptr[term + 1]].astype(np.float64)
     return rows, tf, tf + K1 * (1 - B + B * seg.lengths[rows] / mean)
+
+
+_NO_POSTINGS = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64), np.ones(0, dtype=np.float64))
+
+
+def term_impacts(tf: np.ndarray, lengths: np.ndarray, terms: np.ndarray, mean: float) -> np.ndarray:
+    """BM25's term score (before IDF) at a count and a passage length, per term id (0 for ids past the arrays):
+    with a segment's `peaks`, the most a term can add to any of its passages' scores, over its weight."""
+    inside = terms < len(tf)
+    out = np.zeros(len(terms), dtype=np.float64)
+    count = tf[terms[inside]].astype(np.float64)
+    out[inside] = count / np.maximum(count + K1 * (1 - B + B * lengths[terms[inside]] / (mean or 1.0)), 1e-12)
+    return out
 
 
 def stack(segments: Sequence[Segment], rows: Sequence[np.ndarray], articles: dict[str, StoredArticle],

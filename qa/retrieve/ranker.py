@@ -24,7 +24,7 @@ from typing import Sequence
 
 import numpy as np
 
-from index import Passage, tokenize
+from index import KeywordQuery, Passage, tokenize
 
 from .facets import DateRef, Facet
 from .trees import TreeEnsemble, model_file
@@ -43,8 +43,8 @@ class Evidence:
     term and each passage id's position in the snapshot."""
 
     question_terms: frozenset[str]
-    keyword: np.ndarray
-    facet_keyword: tuple[np.ndarray, ...]
+    keyword: KeywordQuery
+    facet_keyword: tuple[KeywordQuery, ...]
     facets: tuple[Facet, ...]
     dates: tuple[DateRef, ...]
     idf: dict
@@ -55,20 +55,20 @@ def features(candidates: Sequence[Passage], evidence: Evidence) -> np.ndarray:
     """One row of FEATURES per candidate (candidates in pipeline order)."""
     top = (candidates[0].score or 1.0) if candidates else 1.0
     dense_max = max((p.signals.get("dense") or 0.0 for p in candidates), default=0.0) or 1.0
-    keyword_max = _max(evidence.keyword)
-    facet_max = [_max(scores) for scores in evidence.facet_keyword]
+    positions = [evidence.position[p.id] for p in candidates]
+    keyword = evidence.keyword.at(positions) / _max(evidence.keyword)
+    facet_keyword = [scores.at(positions) / _max(scores) for scores in evidence.facet_keyword]
     seen: dict[str, int] = {}
     rows = []
     for rank, p in enumerate(candidates, 1):
-        i = evidence.position[p.id]
-        facet_scores = [scores[i] / m for scores, m in zip(evidence.facet_keyword, facet_max)]
+        facet_scores = [scores[rank - 1] for scores in facet_keyword]
         own = [s for s, facet in zip(facet_scores, evidence.facets) if p.source in facet.sources]
         index = passage_index(p.id)
         dense = p.signals.get("dense") or 0.0
         terms = frozenset().union(*sentence_terms(p.text))
         precision, recall = sentence_match(p.text, evidence.question_terms, evidence.idf)
         rows.append([1.0 / rank, p.score / top, dense, dense / dense_max,
-                     evidence.keyword[i] / keyword_max if len(evidence.keyword) else 0.0,
+                     keyword[rank - 1],
                      max(facet_scores, default=0.0), max(own, default=0.0), float(bool(own)),
                      float(p.signals.get("lane", "overall") != "overall"), float(index == 0), math.log1p(index),
                      len(evidence.question_terms & terms) / (len(evidence.question_terms) or 1),
@@ -104,9 +104,9 @@ def passage_index(passage_id: str) -> int:
     return int(tail) if tail.isdigit() else 0
 
 
-def _max(scores: np.ndarray) -> float:
+def _max(scores: KeywordQuery) -> float:
     """The largest score, 1.0 when there is none worth dividing by."""
-    return float(scores.max()) if len(scores) and scores.max() > 0 else 1.0
+    return scores.max() or 1.0
 
 
 def load_ranker(setting: str) -> TreeEnsemble | None:

@@ -14,7 +14,7 @@ from datetime import date
 
 import numpy as np
 
-from index import Corpus, Embedder, KeywordIndex, Passage, Snapshot, Store, collapse, tokenize
+from index import Corpus, Embedder, KeywordIndex, KeywordQuery, Passage, Snapshot, Store, collapse, tokenize
 
 from .facets import Facet, find_facets, named_dates, outlet_aliases
 from .filters import Filters
@@ -147,12 +147,12 @@ class Retriever:
         catalog = self.catalog(snapshot)
         allowed = catalog.allowed(filters) if filters is not None and filters.active else None
         if not snapshot.passages or (allowed is not None and not allowed[0]):
-            return [], Evidence(question_terms=frozenset(), keyword=np.zeros(0), facet_keyword=(), facets=(),
-                                dates=(), idf={}, position={})
+            return [], Evidence(question_terms=frozenset(), keyword=snapshot.query(""), facet_keyword=(),
+                                facets=(), dates=(), idf={}, position={})
         vector = self.embedder.embed([question])[0] if vector is None else vector
         facets = _distinct(find_facets(question, catalog.aliases))
         dense = self._dense(vector, snapshot, allowed)
-        keyword, *parts = _masked(snapshot, allowed, [question, *(facet.text for facet in facets)])
+        keyword, *parts = _queries(snapshot, allowed, [question, *(facet.text for facet in facets)])
         facet_keyword = tuple(parts)
         days = [*named_dates(question), *(p for p in self.dates(question).periods if p.start and p.end)]
         fused = self._boost_dates(self._fuse(dense, keyword, None, snapshot, catalog), days, snapshot)
@@ -165,9 +165,10 @@ class Retriever:
         ranked = interleave(lanes, fused, groups, c.lane_rounds, c.diversity_penalty, n, c.lanes_by_score,
                             c.lane_repeat)
         dense_of = dict(dense)
-        found = [snapshot.get(pid).with_score(score, dense=dense_of.get(pid),
-                                              keyword=_keyword_of(pid, keyword, snapshot), lane=lane)
-                 for pid, score, lane in ranked]
+        scored = keyword.at([snapshot.position[pid] for pid, _, _ in ranked])
+        found = [snapshot.get(pid).with_score(score, dense=dense_of.get(pid), keyword=float(bm25) if bm25 > 0 else None,
+                                              lane=lane)
+                 for (pid, score, lane), bm25 in zip(ranked, scored.tolist())]
         evidence = Evidence(question_terms=frozenset(tokenize(question)), keyword=keyword,
                             facet_keyword=facet_keyword, facets=tuple(facets), dates=tuple(named_dates(question)),
                             idf=catalog.idf, position=snapshot.position)
@@ -231,24 +232,25 @@ class Retriever:
         """The committed passages among the found that the filters allow."""
         return [(pid, s) for pid, s in found if pid in snapshot.position and mask[snapshot.position[pid]]]
 
-    def _lane(self, facet: Facet, dense: list[tuple[str, float]], keyword: np.ndarray, own: np.ndarray,
+    def _lane(self, facet: Facet, dense: list[tuple[str, float]], keyword: KeywordQuery, own: KeywordQuery,
               snapshot: Snapshot, catalog: Catalog) -> list[tuple[str, float]]:
         """A named outlet's ranking: its passages only, keyword-scored with the question plus (own) the
         part of the question about this outlet, boosted when published on a day named with it."""
         weight = self.config.lane_text_weight
-        if weight and len(keyword):
-            keyword = keyword + weight * own
+        if weight:
+            keyword = keyword.plus(own, weight)
         return self._boost_dates(self._fuse(dense, keyword, facet.sources, snapshot, catalog), facet.dates,
                                  snapshot)
 
-    def _fuse(self, dense: list[tuple[str, float]], keyword: np.ndarray, outlets: frozenset[str] | None,
+    def _fuse(self, dense: list[tuple[str, float]], keyword: KeywordQuery, outlets: frozenset[str] | None,
               snapshot: Snapshot, catalog: Catalog) -> list[tuple[str, float]]:
         """RRF of the dense and keyword rankings, restricted to some outlets when given."""
         n = self.config.candidates
         if outlets is not None:
             dense = [(pid, s) for pid, s in dense if snapshot.get(pid).source in outlets]
-            keyword = np.where(catalog.mask(outlets), keyword, 0.0) if len(keyword) else keyword
-        sparse = [(snapshot.passages[i].id, float(keyword[i])) for i in top_positions(keyword, n)]
+            keyword = keyword.within(catalog.mask(outlets))
+        positions, scores = keyword.top(n)
+        sparse = [(snapshot.passages[i].id, float(s)) for i, s in zip(positions.tolist(), scores.tolist())]
         return reciprocal_rank_fusion([dense[:n], sparse], [self.config.dense_weight, self.config.keyword_weight],
                                       self.config.rrf_k)
 
@@ -273,11 +275,10 @@ class Retriever:
         return reranked + [(pid, s) for pid, s in fused[depth:]]
 
 
-def _masked(snapshot: Snapshot, allowed: tuple[list[str], np.ndarray] | None, texts: list[str]) -> list[np.ndarray]:
-    """BM25 scores of the snapshot for each text (the question, then each outlet's part of it: their terms'
-    postings read once), zero for the passages the filters leave out."""
-    scores = snapshot.scores_of(texts)
-    return scores if allowed is None else [np.where(allowed[1], s, np.float32(0.0)) for s in scores]
+def _queries(snapshot: Snapshot, allowed: tuple[list[str], np.ndarray] | None, texts: list[str]) -> list[KeywordQuery]:
+    """The BM25 query of each text (the question, then each outlet's part of it), restricted to the passages the
+    filters allow."""
+    return [snapshot.query(text).within(None if allowed is None else allowed[1]) for text in texts]
 
 
 def _day(iso: str) -> date | None:
@@ -286,22 +287,6 @@ def _day(iso: str) -> date | None:
         return date.fromisoformat(iso)
     except ValueError:
         return None
-
-
-def top_positions(scores: np.ndarray, n: int) -> list[int]:
-    """Positions of the n highest positive scores, best first."""
-    if not len(scores) or n <= 0:
-        return []
-    n = min(n, len(scores))
-    head = np.argpartition(-scores, n - 1)[:n]
-    head = head[np.argsort(-scores[head], kind="stable")]
-    return [int(i) for i in head if scores[i] > 0]
-
-
-def _keyword_of(pid: str, keyword: np.ndarray, snapshot: Snapshot) -> float | None:
-    """A passage's BM25 score, None when it has none."""
-    i = snapshot.position.get(pid)
-    return float(keyword[i]) if i is not None and len(keyword) and keyword[i] > 0 else None
 
 
 def _distinct(facets: list[Facet]) -> list[Facet]:
