@@ -65,10 +65,6 @@ class Snapshot:
         """BM25 score of every passage (in snapshot order) for the query; empty when nothing is indexed."""
         return self.index.scores([self.vocab.ids[t] for t in self.terms(query)])
 
-    def scores_of(self, queries: Sequence[str]) -> list[np.ndarray]:
-        """`scores` of several queries, each term's postings read once for all of them."""
-        return self.index.scores_of([[self.vocab.ids[t] for t in self.terms(q)] for q in queries])
-
     def query(self, query: str) -> KeywordQuery:
         """The query's BM25 scores, computed where asked (its top n, or at given positions)."""
         return KeywordQuery.of(self.index, [self.vocab.ids[t] for t in self.terms(query)])
@@ -79,9 +75,23 @@ class Snapshot:
         return [(self.passages[i].id, float(s)) for i, s in zip(positions.tolist(), scores.tolist())]
 
     def get(self, passage_id: str) -> Passage | None:
-        """A committed passage by id."""
+        """A committed passage by id (read from its segment's file)."""
         i = self.index.position(passage_id)
         return None if i is None else self.passages[i]
+
+    def ids_at(self, positions: Sequence[int]) -> list[str]:
+        """The passage ids at these snapshot positions (from memory: no passage is read)."""
+        index = self.index
+        out = []
+        for i in positions:
+            k = int(np.searchsorted(index.offsets, i, side="right")) - 1
+            out.append(index.segments[k].passages.ids[int(index.rows[k][i - index.offsets[k]])])
+        return out
+
+    def article_of(self, passage_id: str) -> StoredArticle | None:
+        """A committed passage's article (from memory: the passage is not read)."""
+        found = self.index.locate(passage_id)
+        return None if found is None else self.articles.get(self.index.segments[found[0]].article_ids[found[1]])
 
     def idf(self) -> Mapping[str, float]:
         """BM25's IDF of every indexed term, from the live passages' document frequencies."""

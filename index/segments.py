@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Iterable, Iterator, Sequence
 
+import numba
 import numpy as np
 import scipy.sparse as sp
 
@@ -31,7 +32,6 @@ from .terms import keyword_text, tokenize
 
 K1, B = 1.5, 0.75  # bm25s.BM25() defaults
 MAX_SEGMENTS = 8  # past this many, all but the largest are merged into one
-PEAK_CHUNK = 4_000_000  # postings per step when the peaks are computed
 DEAD_SHARE = 0.25  # past this share of tombstoned passages, or small ones past half the largest, all are merged
 
 
@@ -140,33 +140,10 @@ class Segment:
         """Each term's document frequency in the whole segment (int64, one per column)."""
         return np.diff(self.tf.indptr).astype(np.int64)
 
-    @cached_property
-    def peaks(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per term (column), its highest count in one passage and the shortest passage holding it (0 and 0 for
-        terms the segment lacks): with them, `term_impacts` bounds what the term adds to any passage's score.
-        Computed column range by column range, so the gathered lengths never hold more than a few million."""
-        tf = self.tf
-        if not tf.has_sorted_indices:
-            tf.sort_indices()  # the postings are looked up by row (Segments.scores_at)
-        peak = np.zeros(tf.shape[1], dtype=np.uint16)
-        shortest = np.zeros(tf.shape[1], dtype=np.int32)
-        held = np.flatnonzero(np.diff(tf.indptr))
-        ends, first = tf.indptr[held + 1], 0
-        while first < len(held):
-            limit = tf.indptr[held[first]] + PEAK_CHUNK
-            last = max(first + 1, int(np.searchsorted(ends, limit, side="right")))
-            cols = held[first:last]
-            lo, hi = int(tf.indptr[cols[0]]), int(tf.indptr[cols[-1] + 1])
-            starts = tf.indptr[cols] - lo
-            peak[cols] = np.maximum.reduceat(tf.data[lo:hi], starts)
-            shortest[cols] = np.minimum.reduceat(self.lengths[tf.indices[lo:hi]], starts)
-            first = last
-        return peak, shortest
-
     def warm(self) -> None:
         """Compute the lookups a change and a search need now (at a start or rebuild) rather than in the first one
         (0.1 to 0.3 s each for a segment of 1M passages)."""
-        self.spans, self.position, self.df, self.peaks  # noqa: B018 (cached properties)
+        self.spans, self.position, self.df  # noqa: B018 (cached properties)
 
     def live(self, dead: frozenset[str]) -> np.ndarray:
         """True for the rows of articles not in dead."""
@@ -228,10 +205,15 @@ class Segments:
 
     def position(self, passage_id: str) -> int | None:
         """A live passage's snapshot position (the newest segment holding it live wins; one at most does)."""
+        found = self.locate(passage_id)
+        return None if found is None else int(self.offsets[found[0]] + self.ranks[found[0]][found[1]])
+
+    def locate(self, passage_id: str) -> tuple[int, int] | None:
+        """A live passage's segment and row."""
         for k in range(len(self.segments) - 1, -1, -1):
             row = self.segments[k].position.get(passage_id)
             if row is not None and self.lives[k][row]:
-                return int(self.offsets[k] + self.ranks[k][row])
+                return k, row
         return None
 
     # --- changes -------------------------------------------------------------------------------
@@ -300,14 +282,17 @@ class Segments:
 
     def scores(self, term_ids: Sequence[int]) -> np.ndarray:
         """BM25 score of every live passage (snapshot order) for a query's term ids (a repeated id counts again)."""
-        return self.scores_of([term_ids])[0]
-
-    def scores_of(self, queries: Sequence[Sequence[int]]) -> list[np.ndarray]:
-        """`scores` of several queries at once (a question and each named outlet's part of it): each term's
-        postings are read, and their length normalisation computed, once for all of them; the arithmetic per
-        query is the same as for one, so the scores are the same to the bit."""
-        postings: dict[tuple[int, int], tuple] = {}
-        return [self._scores(*self.weights(term_ids), postings) for term_ids in queries]
+        ids, weights = self.weights(term_ids)
+        out = np.zeros(self.docs, dtype=np.float32)
+        if not len(ids):
+            return out
+        for k, seg in enumerate(self.segments):
+            if not len(self.rows[k]):
+                continue
+            scores = self.segment_scores(k, ids, weights)
+            live = self.rows[k]
+            out[self.offsets[k]:self.offsets[k + 1]] = scores if len(live) == seg.size else scores[live]
+        return out
 
     @property
     def mean(self) -> float:
@@ -323,53 +308,26 @@ class Segments:
         ids, counts = np.unique(ids, return_counts=True)
         return ids, self.idf(ids) * counts
 
-    def postings(self, k: int, term: int) -> tuple:
-        """A term's rows in segment k, their counts and BM25's length-normalised denominators (empty when none)."""
-        return _postings(self.segments[k], term, self.mean) or _NO_POSTINGS
+    @cached_property
+    def norms(self) -> tuple[np.ndarray, ...]:
+        """Per segment, each row's part of BM25's denominator that does not depend on the term:
+        K1 * (1 - B + B * length / mean length) (float64)."""
+        mean = self.mean or 1.0
+        return tuple(K1 * (1 - B + B * seg.lengths / mean) for seg in self.segments)
 
-    def scores_at(self, k: int, rows: np.ndarray, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """The scores (float32) of some sorted rows of segment k for a query's ids and weights: each row looked up
-        in each term's postings, with `_scores`'s arithmetic in its order, so they are the same to the bit."""
-        seg, mean = self.segments[k], self.mean
-        indptr, indices, data = seg.tf.indptr, seg.tf.indices, seg.tf.data
-        scores = np.zeros(len(rows), dtype=np.float64)
+    def add_term(self, k: int, term: int, weight: float, scores: np.ndarray) -> None:
+        """Add a term's weighted BM25 term scores into scores (float64, one per row of segment k)."""
+        seg = self.segments[k]
+        if term < seg.tf.shape[1]:
+            lo, hi = seg.tf.indptr[term], seg.tf.indptr[term + 1]
+            _accumulate(scores, seg.tf.indices[lo:hi], seg.tf.data[lo:hi], self.norms[k], weight)
+
+    def segment_scores(self, k: int, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """The scores (float32) of every row of segment k, live or not, for a query's ids and weights."""
+        scores = np.zeros(self.segments[k].size, dtype=np.float64)
         for term, weight in zip(ids.tolist(), weights.tolist()):
-            if term >= seg.tf.shape[1] or indptr[term] == indptr[term + 1]:
-                continue
-            lo, hi = int(indptr[term]), int(indptr[term + 1])
-            found = np.minimum(np.searchsorted(indices[lo:hi], rows), hi - lo - 1)
-            hit = indices[lo + found] == rows
-            tf = data[lo + found[hit]].astype(np.float64)
-            scores[hit] += weight * tf / (tf + K1 * (1 - B + B * seg.lengths[rows[hit]] / mean))
+            self.add_term(k, term, weight, scores)
         return scores.astype(np.float32)
-
-    def segment_scores(self, k: int, ids: np.ndarray, weights: np.ndarray, postings: dict | None = None) -> np.ndarray:
-        """The scores (float32) of every row of segment k, live or not, for a query's ids and weights; postings
-        maps (segment, term) to the postings read so far, when several queries share them."""
-        seg, mean = self.segments[k], self.mean
-        postings = {} if postings is None else postings
-        scores = np.zeros(seg.size, dtype=np.float64)
-        for term, weight in zip(ids.tolist(), weights.tolist()):
-            found = postings.get((k, term))
-            if found is None:
-                found = postings[k, term] = _postings(seg, term, mean)
-            if found:
-                rows, tf, norm = found
-                scores[rows] += weight * tf / norm
-        return scores.astype(np.float32)
-
-    def _scores(self, ids: np.ndarray, weights: np.ndarray, postings: dict) -> np.ndarray:
-        """One query's scores, with the (segment, term) postings read so far."""
-        out = np.zeros(self.docs, dtype=np.float32)
-        if not len(ids):
-            return out
-        for k, seg in enumerate(self.segments):
-            if not len(self.rows[k]):
-                continue
-            scores = self.segment_scores(k, ids, weights, postings)
-            live = self.rows[k]
-            out[self.offsets[k]:self.offsets[k + 1]] = scores if len(live) == seg.size else scores[live]
-        return out
 
 
 def passage_order(p: Passage) -> tuple[str, int]:
@@ -377,28 +335,16 @@ def passage_order(p: Passage) -> tuple[str, int]:
     return p.article_id, p.start
 
 
-def _postings(seg: Segment, term: int, mean: float) -> tuple:
-    """A term's rows in a segment, their term frequencies and BM25's length-normalised denominator; () when the
-    segment has none."""
-    indptr, indices, data = seg.tf.indptr, seg.tf.indices, seg.tf.data
-    if term >= seg.tf.shape[1] or indptr[term] == indptr[term + 1]:
-        return ()
-    rows = indices[indptr[term]:indptr[term + 1]]
-    tf = data[indptr[term]:indptr[term + 1]].astype(np.float64)
-    return rows, tf, tf + K1 * (1 - B + B * seg.lengths[rows] / mean)
-
-
-_NO_POSTINGS = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64), np.ones(0, dtype=np.float64))
-
-
-def term_impacts(tf: np.ndarray, lengths: np.ndarray, terms: np.ndarray, mean: float) -> np.ndarray:
-    """BM25's term score (before IDF) at a count and a passage length, per term id (0 for ids past the arrays):
-    with a segment's `peaks`, the most a term can add to any of its passages' scores, over its weight."""
-    inside = terms < len(tf)
-    out = np.zeros(len(terms), dtype=np.float64)
-    count = tf[terms[inside]].astype(np.float64)
-    out[inside] = count / np.maximum(count + K1 * (1 - B + B * lengths[terms[inside]] / (mean or 1.0)), 1e-12)
-    return out
+@numba.njit(cache=True, nogil=True)
+def _accumulate(scores, rows, counts, norms, weight):  # pragma: no cover (compiled)
+    """scores[row] += weight * tf / (tf + norm[row]) for one term's postings, in one pass: the operations, in their
+    order, of the numpy expression it replaced (`scores[rows] += weight * tf / (tf + K1 * (1 - B + B *
+    lengths[rows] / mean))`, tf in float64, with `Segments.norms` computed by the same expression), so the sums are
+    the same to the bit, several times faster at 1,000,000 passages (docs/scale.md; tests/unit/test_segments.py)."""
+    for j in range(rows.shape[0]):
+        row = rows[j]
+        tf = np.float64(counts[j])
+        scores[row] += weight * tf / (tf + norms[row])
 
 
 def stack(segments: Sequence[Segment], rows: Sequence[np.ndarray], articles: dict[str, StoredArticle],

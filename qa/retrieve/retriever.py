@@ -160,7 +160,7 @@ class Retriever:
             fused = self._rerank(question, fused, snapshot)
         lanes = [self._lane(facet, dense, keyword, own, snapshot, catalog)
                  for facet, own in zip(facets, facet_keyword)]
-        groups = {pid: snapshot.get(pid).article_id for ranking in [fused, *lanes] for pid, _ in ranking}
+        groups = {pid: snapshot.article_of(pid).id for ranking in [fused, *lanes] for pid, _ in ranking}
         c = self.config
         ranked = interleave(lanes, fused, groups, c.lane_rounds, c.diversity_penalty, n, c.lanes_by_score,
                             c.lane_repeat)
@@ -217,7 +217,7 @@ class Retriever:
         the lanes find those outlets by keyword.)"""
         n = self.config.candidates
         if allowed is None:
-            return [(pid, s) for pid, s in self.store.query(vector, n) if snapshot.get(pid)]
+            return [(pid, s) for pid, s in self.store.query(vector, n) if pid in snapshot.position]
         ids, mask = allowed
         share = float(mask.mean())
         if share >= self.config.wide_share:
@@ -247,10 +247,10 @@ class Retriever:
         """RRF of the dense and keyword rankings, restricted to some outlets when given."""
         n = self.config.candidates
         if outlets is not None:
-            dense = [(pid, s) for pid, s in dense if snapshot.get(pid).source in outlets]
+            dense = [(pid, s) for pid, s in dense if snapshot.article_of(pid).source in outlets]
             keyword = keyword.within(catalog.mask(outlets))
         positions, scores = keyword.top(n)
-        sparse = [(snapshot.passages[i].id, float(s)) for i, s in zip(positions.tolist(), scores.tolist())]
+        sparse = list(zip(snapshot.ids_at(positions.tolist()), scores.tolist()))
         return reciprocal_rank_fusion([dense[:n], sparse], [self.config.dense_weight, self.config.keyword_weight],
                                       self.config.rrf_k)
 
@@ -259,8 +259,8 @@ class Retriever:
         if not dates or not fused:
             return fused
         top = fused[0][1]
-        boosted = [(pid, s + self.config.date_boost * top * any(d.matches(snapshot.get(pid).date) for d in dates))
-                   for pid, s in fused]
+        boost = self.config.date_boost * top
+        boosted = [(pid, s + boost * any(d.matches(snapshot.article_of(pid).date) for d in dates)) for pid, s in fused]
         return sorted(boosted, key=lambda kv: -kv[1])
 
     def _rerank(self, question: str, fused: list[tuple[str, float]], snapshot: Snapshot) -> list[tuple[str, float]]:

@@ -59,20 +59,6 @@ def assert_equals_bm25s(state: Segments, vocab: Vocabulary) -> None:
     assert np.abs(ours - idf[[reference.vocab_dict[t] for t in terms]]).max() < 1e-9
 
 
-def test_several_queries_at_once_score_as_each_alone_to_the_bit():
-    vocab = Vocabulary()
-    first, second = corpus(20, 1), corpus(6, 2)
-    state = Segments.of([segment(first, vocab)], [frozenset()], vocab).plus(segment(second, vocab), vocab)
-    state = state.without({first[3][0].id}, vocab)
-    queries = [[vocab.ids[t] for t in tokenize(q) if t in vocab.ids] for q in QUERIES]
-    together = state.scores_of(queries + [queries[1][:1], []])
-    alone = [state.scores(q) for q in queries + [queries[1][:1], []]]
-    assert len(together) == len(QUERIES) + 2
-    for got, expected in zip(together, alone):
-        assert got.dtype == np.float32 and np.array_equal(got, expected)
-    assert together[0].any() and not together[-1].any()
-
-
 def test_one_segment_scores_as_bm25s():
     vocab = Vocabulary()
     state = Segments.of([segment(corpus(20, 1), vocab)], [frozenset()], vocab)
@@ -144,3 +130,19 @@ def test_a_stream_in_row_order_builds_the_same_segment_and_one_out_of_order_is_r
     assert (streamed.tf != sorted_once.tf).nnz == 0 and streamed.lengths.tolist() == sorted_once.lengths.tolist()
     with pytest.raises(ValueError, match="out of order"):
         Segment.build(iter(flat[::-1]), articles, Vocabulary(), ordered=True)
+
+
+def test_the_compiled_loop_adds_what_the_numpy_expression_added_to_the_bit():
+    from index.segments import B, K1, _accumulate
+
+    rng = np.random.default_rng(5)
+    lengths = rng.integers(1, 400, size=5000).astype(np.int32)
+    rows = np.sort(rng.choice(5000, size=1200, replace=False)).astype(np.int32)
+    counts = rng.integers(1, 9, size=1200).astype(np.uint16)
+    for weight, mean in ((3.17, 41.3), (0.0213, 187.9)):
+        expected = rng.random(5000)
+        got = expected.copy()
+        tf = counts.astype(np.float64)
+        expected[rows] += weight * tf / (tf + K1 * (1 - B + B * lengths[rows] / mean))
+        _accumulate(got, rows, counts, K1 * (1 - B + B * lengths / mean), weight)
+        assert np.array_equal(got, expected)
