@@ -180,7 +180,7 @@ def one_size(passages: int, work: Path, corpus: Path, queries: list[str], server
            "add_per_s": round(articles * PER_ARTICLE / add_seconds, 1) if add_seconds else None,
            "keyword_build_s": round(keyword_build, 2), "keyword_rss_mb": round(_rss_mb() - before, 1),
            "keyword_texts_mb": round(sum(sys.getsizeof(p.text) for p in snapshot.passages) / 2**20, 1),
-           **_searches(assistant, corpus_, queries)}
+           **_searches(assistant, corpus_, queries), **_reads(corpus_)}
     row.update(_refresh_one(assistant, corpus_, sentences, outlets, vectors))
     row["disk_mb"] = None if server else round(_disk_bytes(settings.index_dir) / 2**20, 1)
     row["rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
@@ -213,6 +213,25 @@ def _searches(assistant, corpus, queries: list[str]) -> dict:
     return {"search_p50_ms": hybrid["p50"], "search_p95_ms": hybrid["p95"], "dense_p50_ms": dense["p50"],
             "dense_p95_ms": dense["p95"], "keyword_p50_ms": keyword["p50"], "keyword_p95_ms": keyword["p95"],
             "chroma_first_ms": first, "chroma_p50_ms": chroma["p50"], "chroma_p95_ms": chroma["p95"]}
+
+
+def _reads(corpus, rounds: int = 30, size: int = 20) -> dict:
+    """p50 of reading `size` random passages' texts, by id from Chroma against by offset from the keyword
+    segments' files (where the product reads them): why the texts are not fetched from Chroma."""
+    snapshot = corpus.keyword.current()
+    rng = np.random.default_rng(7)
+    chroma, disk = [], []
+    for _ in range(rounds):
+        positions = rng.choice(snapshot.index.docs, size=min(size, snapshot.index.docs), replace=False).tolist()
+        ids = snapshot.ids_at(positions)
+        started = time.perf_counter()
+        corpus.store.passages_col.get(ids=ids, include=["documents", "metadatas"])
+        chroma.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        [snapshot.passages[i].text for i in positions]  # noqa: B018 (timed)
+        disk.append(time.perf_counter() - started)
+    return {"read20_chroma_ms": round(float(np.median(chroma)) * 1000, 2),
+            "read20_disk_ms": round(float(np.median(disk)) * 1000, 2)}
 
 
 def _progress(message: str) -> None:
