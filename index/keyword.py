@@ -81,12 +81,8 @@ class Snapshot:
 
     def ids_at(self, positions: Sequence[int]) -> list[str]:
         """The passage ids at these snapshot positions (from memory: no passage is read)."""
-        index = self.index
-        out = []
-        for i in positions:
-            k = int(np.searchsorted(index.offsets, i, side="right")) - 1
-            out.append(index.segments[k].passages.ids[int(index.rows[k][i - index.offsets[k]])])
-        return out
+        found = (self.index.row_at(i) for i in positions)
+        return [self.index.segments[k].passages.ids[row] for k, row in found]
 
     def article_of(self, passage_id: str) -> StoredArticle | None:
         """A committed passage's article (from memory: the passage is not read)."""
@@ -123,8 +119,8 @@ class _Passages(RowSequence):
 
     def _at(self, i: int) -> Passage:
         """The live passage at snapshot position i."""
-        k = int(np.searchsorted(self._index.offsets, i, side="right")) - 1
-        return self._index.segments[k].passages[int(self._index.rows[k][i - self._index.offsets[k]])]
+        k, row = self._index.row_at(i)
+        return self._index.segments[k].passages[row]
 
     def __iter__(self) -> Iterator[Passage]:
         for seg, rows in zip(self._index.segments, self._index.rows):

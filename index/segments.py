@@ -315,19 +315,21 @@ class Segments:
         mean = self.mean or 1.0
         return tuple(K1 * (1 - B + B * seg.lengths / mean) for seg in self.segments)
 
-    def add_term(self, k: int, term: int, weight: float, scores: np.ndarray) -> None:
-        """Add a term's weighted BM25 term scores into scores (float64, one per row of segment k)."""
-        seg = self.segments[k]
-        if term < seg.tf.shape[1]:
-            lo, hi = seg.tf.indptr[term], seg.tf.indptr[term + 1]
-            _accumulate(scores, seg.tf.indices[lo:hi], seg.tf.data[lo:hi], self.norms[k], weight)
-
     def segment_scores(self, k: int, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """The scores (float32) of every row of segment k, live or not, for a query's ids and weights."""
-        scores = np.zeros(self.segments[k].size, dtype=np.float64)
+        seg, norms = self.segments[k], self.norms[k]
+        indptr, indices, data = seg.tf.indptr, seg.tf.indices, seg.tf.data
+        scores = np.zeros(seg.size, dtype=np.float64)
         for term, weight in zip(ids.tolist(), weights.tolist()):
-            self.add_term(k, term, weight, scores)
+            if term < seg.tf.shape[1]:
+                lo, hi = indptr[term], indptr[term + 1]
+                _accumulate(scores, indices[lo:hi], data[lo:hi], norms, weight)
         return scores.astype(np.float32)
+
+    def row_at(self, position: int) -> tuple[int, int]:
+        """The segment and row of a live passage's snapshot position."""
+        k = int(np.searchsorted(self.offsets, position, side="right")) - 1
+        return k, int(self.rows[k][position - self.offsets[k]])
 
 
 def passage_order(p: Passage) -> tuple[str, int]:
