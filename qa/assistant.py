@@ -21,6 +21,7 @@ from .answer import REFUSAL, Answer, AnswerPolicy, ExtractiveReader
 from .answer.claims import is_yes_no, split_claims
 from .answer.conversation import rewrite
 from .answer.entities import EntityReader
+from .answer.encoder import load_reader_encoder
 from .answer.scorer import load_scorer
 from .answer.verdicts import load_verdicts
 from .events import Event, final_answer
@@ -47,7 +48,8 @@ class Assistant:
         self._retriever = retriever
         self._reader = ExtractiveReader(corpus.embedder, policy, scorer=load_scorer(settings.reader),
                                         entities=EntityReader(settings.ner_model),
-                                        verdicts=load_verdicts(settings.verdicts))
+                                        verdicts=load_verdicts(settings.verdicts),
+                                        encoder=load_reader_encoder(settings) if settings.reader != "off" else None)
         self._synthesizer = synthesizer
         self._write_lock = threading.Lock()
         self._groups_cache: tuple | None = None

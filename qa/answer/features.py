@@ -18,12 +18,16 @@ TYPES = ("NUMBER", "DATE", "PERSON", "ORG", "PLACE", "OTHER")
 FEATURES = ("similarity", "relative_similarity", "similarity_rank", "coverage", "relative_coverage", "hand_score",
             "type_ok", "names_ok", "typed_entities", "new_entities", "passage_rank", "passage_score", "heading",
             "idf_precision", "idf_recall", "words", "question_terms", "same_article_rank",
-            *(f"asks_{t.lower()}" for t in TYPES), "open_entities", "span_chance")
+            *(f"asks_{t.lower()}" for t in TYPES), "open_entities", "span_chance",
+            "tuned_similarity", "relative_tuned_similarity", "tuned_rank")
+TUNED = ("tuned_similarity", "relative_tuned_similarity", "tuned_rank")
+"""The reader encoder's cosine (qa/answer/encoder.py), its distance to the best candidate's and its rank."""
 
 
 def rows(query: Query, scored: Sequence[Scored], entities: Sequence[tuple[Entity, ...]], ranks: dict[str, int],
-         idf: dict, spans=None) -> np.ndarray:
-    """One row of FEATURES per scored sentence (in the given order)."""
+         idf: dict, spans=None, tuned: np.ndarray | None = None) -> np.ndarray:
+    """One row of FEATURES per scored sentence (in the given order); `tuned`: the reader encoder's cosines (None:
+    the base encoder's stand in)."""
     if not scored:
         return np.zeros((0, len(FEATURES)))
     sims = np.array([s.similarity for s in scored])
@@ -44,7 +48,15 @@ def rows(query: Query, scored: Sequence[Scored], entities: Sequence[tuple[Entity
                     *(float(query.answer_type == t) for t in TYPES), min(len(typed) + len(new), 8),
                     span_chance(query, quote, ents, spans)])
         seen[s.passage.article_id] = seen.get(s.passage.article_id, 0) + 1
-    return np.array(out, dtype=np.float64)
+    return np.hstack([np.array(out, dtype=np.float64), tuned_columns(sims if tuned is None else tuned)])
+
+
+def tuned_columns(cosines: np.ndarray) -> np.ndarray:
+    """The TUNED columns from one cosine per candidate."""
+    cosines = np.asarray(cosines, dtype=np.float64)
+    rank = np.empty(len(cosines))
+    rank[np.argsort(-cosines, kind="stable")] = np.arange(1, len(cosines) + 1)
+    return np.stack([cosines, cosines - cosines.max(), rank], 1)
 
 
 def span_chance(query: Query, quote: str, entities: tuple[Entity, ...], spans) -> float:

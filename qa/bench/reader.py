@@ -15,7 +15,7 @@ import argparse
 import json
 import sys
 import tempfile
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -29,10 +29,13 @@ SENTENCE_PARAMS = {"max_iter": 100, "learning_rate": 0.05, "max_leaf_nodes": 7, 
                    "l2_regularization": 2.0, "early_stopping": False, "random_state": 0}
 USED = ("similarity", "relative_similarity", "similarity_rank", "coverage", "relative_coverage", "typed_entities",
         "new_entities", "passage_rank", "heading", "words", "asks_number", "asks_date", "asks_person", "asks_org",
-        "asks_place", "asks_other", "open_entities", "span_chance")
+        "asks_place", "asks_other", "open_entities", "span_chance", "tuned_similarity", "relative_tuned_similarity",
+        "tuned_rank")
 """The sentence scorer's features: those that mean the same on any corpus. No absolute retrieval scores, and no
 IDF-weighted overlap: over two seed articles every word's IDF is nearly the same, so the IDF features put the
-seeds' answers below the threshold that suits 609 articles (docs/answers.md, session 9)."""
+seeds' answers below the threshold that suits 609 articles (docs/answers.md, session 9). The tuned_* columns are
+the reader encoder's (fine-tuned by this command; session 13)."""
+ENCODER_FILE = "reader-encoder.safetensors"
 THRESHOLDS = tuple(round(x, 2) for x in np.arange(0.05, 0.96, 0.025))
 
 
@@ -225,6 +228,25 @@ def score_of(tally: dict) -> float:
     return tally["right"] + tally["null_refused"]
 
 
+def with_tuned(data: list[dict], params) -> object:
+    """Fill the tuned_* columns with out-of-fold cosines (each half's from an encoder fine-tuned on the other half,
+    the same halves the sentence scorer is cross-validated on); returns the encoder fine-tuned on all questions."""
+    from qa.answer.features import FEATURES, TUNED, tuned_columns
+
+    from .reader_encoder import cosines, fine_tune, pairs
+
+    first = FEATURES.index(TUNED[0])
+    halves = [data[0::2], data[1::2]]
+    for h in (0, 1):
+        model = fine_tune(pairs(halves[1 - h], params.negatives), params)
+        for d in halves[h]:
+            if d["x"].shape[1] < len(FEATURES):  # collected before the tuned columns existed
+                d["x"] = np.hstack([d["x"], np.zeros((len(d["x"]), len(FEATURES) - d["x"].shape[1]))])
+            if len(d["x"]):
+                d["x"][:, first:first + len(TUNED)] = tuned_columns(cosines(model, d["query"].text, d["texts"]))
+    return fine_tune(pairs(data, params.negatives), params)
+
+
 def cross_validated(data: list[dict]) -> list[np.ndarray]:
     """Each question's candidate probabilities from a model fitted on the other half of the questions."""
     halves = [data[0::2], data[1::2]]
@@ -250,8 +272,9 @@ def collected(assistant_factory, rows: list[dict], cache: Path | None) -> list[d
 
 def train(index_dir: Path, out: Path, gold: Path, seeds_gold: list[Path], cache: Path | None = None,
           multihop: Path | None = None) -> dict:
-    """Collect, fit, choose the threshold 2-fold, write the model; returns the dev figures. multihop: MultiHop-RAG's
-    queries file, whose dev queries the factoid reader reads join the training data."""
+    """Collect, fine-tune the reader encoder, fit, choose the threshold 2-fold, write the models (the encoder's
+    layers beside OUT); returns the dev figures. multihop: MultiHop-RAG's queries file, whose dev queries the factoid
+    reader reads join the training data."""
     from index import SEEDS, build_index
     from qa import Assistant, Settings
     from qa.answer.scorer import SPANS_FILE
@@ -272,6 +295,11 @@ def train(index_dir: Path, out: Path, gold: Path, seeds_gold: list[Path], cache:
     seed_rows = [row for path in seeds_gold for row in gold_rows(path)]
     seeds = collected(seed_assistant, seed_rows, cache and cache.with_suffix(".seeds.pickle"))
     data = corpus + hops + seeds
+    from .reader_encoder import TuneParams, save_layers
+
+    tune = TuneParams()
+    encoder = with_tuned(data, tune)
+    save_layers(encoder, out.with_name(ENCODER_FILE), tune.layers)
     pairs = span_data(data)
     halves = [pairs[0::2], pairs[1::2]]
     span_models = [_Sklearn(fit_spans(halves[1])), _Sklearn(fit_spans(halves[0]))]
@@ -289,7 +317,7 @@ def train(index_dir: Path, out: Path, gold: Path, seeds_gold: list[Path], cache:
     names = " + ".join(path.name for path in seeds_gold)
     hopped = f" + MultiHop-RAG dev ({len(hops)})" if hops else ""
     meta = {"threshold": threshold, "trained_on": f"{gold.name} ({len(corpus)}){hopped} + {names} ({len(seeds)})",
-            "params": SENTENCE_PARAMS, "two_fold": {"threshold": threshold, **by_threshold[threshold]},
+            "params": SENTENCE_PARAMS, "encoder": {"file": ENCODER_FILE, **asdict(tune)}, "two_fold": {"threshold": threshold, **by_threshold[threshold]},
             "two_fold_corpus": outcomes(corpus, chances[:len(corpus)], threshold),
             "two_fold_multihop": outcomes(hops, chances[len(corpus):len(corpus) + len(hops)], threshold)}
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,82 @@
+"""The reader's question/sentence encoder: the bundled MiniLM with its transformer layers fine-tuned here on the
+dev questions and their evidence sentences (`python -m qa.bench reader --train OUT`), so that a question in a
+user's words lands near the sentence that answers it. Shipped as the changed layers only
+(qa/answer/data/reader-encoder.safetensors, float16); at first use they are merged into the base model in the
+cache folder, which the index's encoder code then runs (ONNX by default). NEWSQA_READER_ENCODER: 'default',
+'off', a layers file, or a sentence-transformers folder."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+from index import Embedder
+from index.embedding import load_embedder, resolve_model_path
+from index.settings import BUNDLED_MODEL
+
+DEFAULT_LAYERS = Path(__file__).resolve().parent / "data" / "reader-encoder.safetensors"
+BASE_FILES = ("config.json", "config_sentence_transformers.json", "modules.json", "sentence_bert_config.json",
+              "special_tokens_map.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt")
+
+
+def load_reader_encoder(settings) -> Embedder | None:
+    """The encoder the setting names (None: 'off', or 'default' without the bundled file)."""
+    setting = settings.reader_encoder
+    if setting == "off":
+        return None
+    path = DEFAULT_LAYERS if setting == "default" else Path(setting).expanduser()
+    if setting == "default" and not path.exists():
+        return None
+    if not path.exists():
+        raise FileNotFoundError(f"NEWSQA_READER_ENCODER={setting}: no such file or folder")
+    folder = path if path.is_dir() else merged_model(path, Path(settings.cache_dir).expanduser())
+    return load_embedder(str(folder), settings.embed_batch, _variant(settings), settings.cache_dir,
+                         settings.encoder_threads)
+
+
+def merged_model(layers: Path, cache_dir: Path) -> Path:
+    """A sentence-transformers folder: the bundled model with the layers file's tensors in place of its own,
+    written once per layers file under the cache folder (atomically: the last rename wins)."""
+    digest = hashlib.sha1(layers.read_bytes()).hexdigest()[:16]
+    target = cache_dir / "reader-encoder" / digest
+    if (target / "model.safetensors").exists():
+        return target
+    base = Path(resolve_model_path(BUNDLED_MODEL))
+    staging = target.with_name(f"{digest}.tmp{os.getpid()}")
+    staging.mkdir(parents=True, exist_ok=True)
+    for name in BASE_FILES:
+        if (base / name).exists():
+            shutil.copy2(base / name, staging / name)
+    for sub in base.iterdir():  # the pooling and normalisation modules' folders
+        if sub.is_dir():
+            shutil.copytree(sub, staging / sub.name, dirs_exist_ok=True)
+    (staging / "model.safetensors").write_bytes(merge(base, layers))
+    (staging / "merged_from.json").write_text(json.dumps({"layers": str(layers), "sha1": digest}))
+    try:
+        staging.rename(target)
+    except OSError:  # another process wrote it first
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def merge(base: Path, layers: Path) -> bytes:
+    """The base model's weights with the layers file's tensors (float16 there) put in, as safetensors bytes."""
+    from safetensors.numpy import load_file, save
+
+    weights = load_file(str(base / "model.safetensors"))
+    changed = load_file(str(layers))
+    unknown = set(changed) - set(weights)
+    if unknown:
+        raise ValueError(f"{layers}: tensors {sorted(unknown)[:3]} are not in the bundled model")
+    for name, tensor in changed.items():
+        weights[name] = tensor.astype(weights[name].dtype)
+    return save(weights)
+
+
+def _variant(settings) -> str:
+    """The index's encoder variant for a local folder: ONNX unless torch was asked for."""
+    variant = settings.encoder_variant
+    return "onnx-fp32" if variant == "onnx-int8" else variant

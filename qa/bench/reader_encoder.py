@@ -1,0 +1,137 @@
+"""Fine-tune the reader encoder (qa/answer/encoder.py) on the reader's training questions: each question with
+each of its evidence sentences, against the candidates the base encoder ranks highest that are not evidence and
+the other questions' sentences in the batch (in-batch softmax, as sentence-transformers' multiple-negatives
+loss). Torch and sentence-transformers, dev extra; about 3 minutes an epoch over 500 pairs on 2 cores."""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+SENTENCE_CHARS = 600
+
+
+@dataclass(frozen=True)
+class TuneParams:
+    """How the encoder is fine-tuned: epochs, learning rate, the transformer layers trained (the top ones),
+    hard negatives per pair, batch size and the softmax scale."""
+
+    epochs: int = 2
+    learning_rate: float = 3e-5
+    layers: int = 6
+    negatives: int = 3
+    batch: int = 16
+    scale: float = 20.0
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A question, one of its evidence sentences, and sentences that do not answer it."""
+
+    question: str
+    positive: str
+    negatives: tuple[str, ...]
+
+
+def pairs(data: list[dict], negatives: int) -> list[Pair]:
+    """The training pairs of collected questions (qa/bench/reader.py collect): every positive candidate, with the
+    non-positive candidates of highest base cosine as its negatives."""
+    from qa.answer.features import FEATURES
+
+    column = FEATURES.index("similarity")
+    out = []
+    for d in data:
+        if not len(d["x"]) or not d["y"].any():
+            continue
+        hard = [i for i in np.argsort(-d["x"][:, column], kind="stable") if not d["y"][i]][:negatives]
+        for i in np.flatnonzero(d["y"]):
+            out.append(Pair(d["query"].text, d["texts"][i][:SENTENCE_CHARS],
+                            tuple(d["texts"][j][:SENTENCE_CHARS] for j in hard)))
+    return out
+
+
+def fine_tune(training: list[Pair], params: TuneParams = TuneParams()):
+    """The bundled MiniLM with its top `params.layers` transformer layers trained on the pairs."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    from index.embedding import resolve_model_path
+    from index.settings import BUNDLED_MODEL
+
+    torch.manual_seed(params.seed)
+    model = SentenceTransformer(resolve_model_path(BUNDLED_MODEL), device="cpu")
+    bert = model[0].auto_model
+    for p in bert.parameters():
+        p.requires_grad = False
+    for layer in trained_layers(bert, params.layers):
+        for p in layer.parameters():
+            p.requires_grad = True
+    optimiser = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=params.learning_rate)
+    order = list(training)
+    rng = random.Random(params.seed)
+    started = time.perf_counter()
+    model.train()
+    for epoch in range(params.epochs):
+        rng.shuffle(order)
+        for start in range(0, len(order), params.batch):
+            loss = batch_loss(model, order[start:start + params.batch], params.scale)
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+        print(f"reader encoder: epoch {epoch + 1}/{params.epochs}, {len(order)} pairs, "
+              f"{time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+    model.eval()
+    return model
+
+
+def trained_layers(bert, layers: int) -> list:
+    """The top `layers` transformer layers of a BERT body."""
+    return list(bert.encoder.layer)[len(bert.encoder.layer) - layers:]
+
+
+def batch_loss(model, batch: list[Pair], scale: float):
+    """In-batch softmax: each question against every sentence of the batch, its own positive the target (the
+    same question's other positives are masked out)."""
+    import torch
+
+    questions = embed(model, [p.question for p in batch])
+    sentences = embed(model, [p.positive for p in batch] + [n for p in batch for n in p.negatives])
+    logits = scale * questions @ sentences.T
+    same = torch.tensor([[i != j and a.question == b.question for j, b in enumerate(batch)] for i, a in enumerate(batch)])
+    logits[:, :len(batch)] = logits[:, :len(batch)].masked_fill(same, -1e4)
+    return torch.nn.functional.cross_entropy(logits, torch.arange(len(batch)))
+
+
+def embed(model, texts: list[str]):
+    """Unit vectors with gradients."""
+    import torch
+
+    features = model.preprocess(texts)
+    return torch.nn.functional.normalize(model(features)["sentence_embedding"], dim=-1)
+
+
+def cosines(model, question: str, texts: list[str]) -> np.ndarray:
+    """The tuned cosine of the question with each text (as the reader computes it)."""
+    if not texts:
+        return np.zeros(0)
+    vectors = model.encode([question] + [t[:SENTENCE_CHARS] for t in texts], normalize_embeddings=True,
+                           batch_size=32, show_progress_bar=False)
+    return (vectors[1:] @ vectors[0]).astype(np.float64)
+
+
+def save_layers(model, path: Path, layers: int) -> None:
+    """The trained layers' tensors as float16 safetensors (what qa/answer/encoder.py merges into the base)."""
+    from safetensors.numpy import save_file
+
+    bert = model[0].auto_model
+    first = len(bert.encoder.layer) - layers
+    tensors = {name: value.detach().numpy().astype(np.float16) for name, value in bert.state_dict().items()
+               if name.startswith("encoder.layer.") and int(name.split(".")[2]) >= first}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_file(tensors, str(path), metadata={"base": "all-MiniLM-L6-v2", "layers": str(layers)})

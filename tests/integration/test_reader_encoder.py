@@ -1,0 +1,25 @@
+"""The fine-tuned reader encoder on the real seed index: loaded by default, merged and exported once, and what the
+sentence scorer reads."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from qa.answer.features import FEATURES
+
+
+def test_the_reader_reads_with_its_own_encoder(assistant):
+    reader = assistant._reader
+    assert reader.encoder is not None and reader.encoder is not assistant._corpus.embedder
+    assert reader.encoder.variant == "onnx-fp32" and "reader-encoder" in reader.encoder.name
+    question = "How many US soldiers are left in Iraq?"
+    _, way, found = assistant.reading(question)
+    assert way == "factoid"
+    vectors = reader.encoder.embed([question] + [s.text[:600] for s in found.scored])
+    tuned = found.rows[:, FEATURES.index("tuned_similarity")]
+    np.testing.assert_allclose(tuned, vectors[1:] @ vectors[0], atol=1e-5)
+    base = found.rows[:, FEATURES.index("similarity")]
+    assert np.abs(tuned - base).max() > 0.05, "the fine-tuned layers change the cosines"
+    best = found.scored[int(np.argmax(tuned))].text
+    assert "approximately 2,500 soldiers" in best
+    assert "2,500" in assistant.ask(question).short_answer
