@@ -46,10 +46,12 @@ class Assistant:
         self.settings = settings
         self._corpus = corpus
         self._retriever = retriever
-        self._reader = ExtractiveReader(corpus.embedder, policy, scorer=load_scorer(settings.reader),
+        scorer = load_scorer(settings.reader)
+        self._reader = ExtractiveReader(corpus.embedder, policy, scorer=scorer,
                                         entities=EntityReader(settings.ner_model),
                                         verdicts=load_verdicts(settings.verdicts),
-                                        encoder=load_reader_encoder(settings) if settings.reader != "off" else None)
+                                        encoder=load_reader_encoder(settings) if scorer and scorer.reads_encoder
+                                        else None)
         self._synthesizer = synthesizer
         self._write_lock = threading.Lock()
         self._groups_cache: tuple | None = None

@@ -11,10 +11,14 @@ from pathlib import Path
 import numpy as np
 
 from ..retrieve.trees import TreeEnsemble, model_file
-from .features import FEATURES
+from .features import FEATURES, TUNED
 from .spans import SPAN_FEATURES
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "data" / "reader.json"
+TUNED_MODEL = DEFAULT_MODEL.with_name("reader-tuned.json")
+"""NEWSQA_READER=tuned: the session-13 scorer that reads the fine-tuned reader encoder's cosine (opt-in, see
+docs/answers.md: fewer wrong answers on held-out questions, but it refuses a question over near-identical
+sentences that differ only in the name asked about)."""
 SPANS_FILE = "spans.json"
 
 
@@ -27,6 +31,11 @@ class SentenceScorer:
     spans: TreeEnsemble | None = None
     columns: tuple[int, ...] = tuple(range(len(FEATURES)))
 
+    @property
+    def reads_encoder(self) -> bool:
+        """Does the scorer read the reader encoder's cosine (qa/answer/encoder.py)?"""
+        return any(FEATURES[c] in TUNED for c in self.columns)
+
     def probabilities(self, rows: np.ndarray) -> np.ndarray:
         """One probability per row (of all FEATURES; the model reads the columns it was fitted on)."""
         if not len(rows):
@@ -35,8 +44,8 @@ class SentenceScorer:
 
 
 def load_scorer(setting: str) -> SentenceScorer | None:
-    """The scorer a setting names: 'default' (the bundled model, if present), 'off', or a path."""
-    path = model_file(setting, DEFAULT_MODEL)
+    """The scorer a setting names: 'default' (the bundled model, if present), 'tuned', 'off', or a path."""
+    path = TUNED_MODEL if setting == "tuned" else model_file(setting, DEFAULT_MODEL)
     if path is None:
         return None
     data = json.loads(path.read_text(encoding="utf-8"))

@@ -1,14 +1,22 @@
-"""The fine-tuned reader encoder on the real seed index: loaded by default, merged and exported once, and what the
-sentence scorer reads."""
+"""The fine-tuned reader encoder on the real seed index: loaded with the scorer that reads it (NEWSQA_READER=tuned),
+merged and exported once, and what the sentence scorer reads."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
+from qa import Assistant
 from qa.answer.features import FEATURES
 
 
-def test_the_reader_reads_with_its_own_encoder(assistant):
+def test_the_default_reader_needs_no_second_encoder(assistant):
+    assert assistant._reader.encoder is None
+
+
+def test_the_tuned_reader_reads_with_its_own_encoder(seed_settings):
+    assistant = Assistant.open(settings=replace(seed_settings, reader="tuned"))
     reader = assistant._reader
     assert reader.encoder is not None and reader.encoder is not assistant._corpus.embedder
     assert reader.encoder.variant == "onnx-fp32" and "reader-encoder" in reader.encoder.name

@@ -53,3 +53,9 @@ def test_the_setting_names_the_encoder(tmp_path):
     with pytest.raises(FileNotFoundError, match="NEWSQA_READER_ENCODER"):
         load_reader_encoder(replace(settings, reader_encoder=str(tmp_path / "missing.safetensors")))
     assert DEFAULT_LAYERS.exists(), "the fitted layers ship with the package"
+
+
+def test_only_the_tuned_scorer_reads_the_encoder():
+    from qa.answer.scorer import load_scorer
+
+    assert load_scorer("tuned").reads_encoder and not load_scorer("default").reads_encoder
