@@ -31,8 +31,8 @@ def rows(query: Query, scored: Sequence[Scored], entities: Sequence[tuple[Entity
     if not scored:
         return np.zeros((0, len(FEATURES)))
     sims = np.array([s.similarity for s in scored])
+    cosine = cosine_columns(sims)
     covs = np.array([s.coverage for s in scored])
-    order = {i: r for r, i in enumerate(np.argsort(-sims, kind="stable"), 1)}
     terms = frozenset(query.terms)
     seen: dict[str, int] = {}
     out = []
@@ -41,18 +41,19 @@ def rows(query: Query, scored: Sequence[Scored], entities: Sequence[tuple[Entity
         precision, recall = sentence_match(quote, terms, idf)
         typed = candidates(query, quote, ents)
         new = [e for e in ents if e not in typed and not _in_question(e, query)]
-        out.append([s.similarity, s.similarity - sims.max(), order[i], s.coverage, s.coverage - covs.max(), s.score,
+        out.append([*cosine[i], s.coverage, s.coverage - covs.max(), s.score,
                     float(s.type_ok), float(s.names_ok), min(len(typed), 3), min(len(new), 5),
                     ranks.get(s.passage.id, 99), s.passage.score or 0.0, float(is_heading(quote)), precision, recall,
                     len(quote.split()), len(terms), seen.get(s.passage.article_id, 0),
                     *(float(query.answer_type == t) for t in TYPES), min(len(typed) + len(new), 8),
                     span_chance(query, quote, ents, spans)])
         seen[s.passage.article_id] = seen.get(s.passage.article_id, 0) + 1
-    return np.hstack([np.array(out, dtype=np.float64), tuned_columns(sims if tuned is None else tuned)])
+    return np.hstack([np.array(out, dtype=np.float64), cosine if tuned is None else cosine_columns(tuned)])
 
 
-def tuned_columns(cosines: np.ndarray) -> np.ndarray:
-    """The TUNED columns from one cosine per candidate."""
+def cosine_columns(cosines: np.ndarray) -> np.ndarray:
+    """A cosine per candidate as three columns: the cosine, its gap to the best and its rank (1 = best; ties in
+    order), as both the base encoder's (similarity ...) and the reader encoder's (TUNED) columns are read."""
     cosines = np.asarray(cosines, dtype=np.float64)
     rank = np.empty(len(cosines))
     rank[np.argsort(-cosines, kind="stable")] = np.arange(1, len(cosines) + 1)

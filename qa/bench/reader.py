@@ -231,7 +231,7 @@ def score_of(tally: dict) -> float:
 def with_tuned(data: list[dict], params) -> object:
     """Fill the tuned_* columns with out-of-fold cosines (each half's from an encoder fine-tuned on the other half,
     the same halves the sentence scorer is cross-validated on); returns the encoder fine-tuned on all questions."""
-    from qa.answer.features import FEATURES, TUNED, tuned_columns
+    from qa.answer.features import FEATURES, TUNED, cosine_columns
 
     from .reader_encoder import cosines, fine_tune, pairs
 
@@ -243,7 +243,7 @@ def with_tuned(data: list[dict], params) -> object:
             if d["x"].shape[1] < len(FEATURES):  # collected before the tuned columns existed
                 d["x"] = np.hstack([d["x"], np.zeros((len(d["x"]), len(FEATURES) - d["x"].shape[1]))])
             if len(d["x"]):
-                d["x"][:, first:first + len(TUNED)] = tuned_columns(cosines(model, d["query"].text, d["texts"]))
+                d["x"][:, first:first + len(TUNED)] = cosine_columns(cosines(model, d["query"].text, d["texts"]))
     return fine_tune(pairs(data, params.negatives), params)
 
 
@@ -317,7 +317,8 @@ def train(index_dir: Path, out: Path, gold: Path, seeds_gold: list[Path], cache:
     names = " + ".join(path.name for path in seeds_gold)
     hopped = f" + MultiHop-RAG dev ({len(hops)})" if hops else ""
     meta = {"threshold": threshold, "trained_on": f"{gold.name} ({len(corpus)}){hopped} + {names} ({len(seeds)})",
-            "params": SENTENCE_PARAMS, "encoder": {"file": ENCODER_FILE, **asdict(tune)}, "two_fold": {"threshold": threshold, **by_threshold[threshold]},
+            "params": SENTENCE_PARAMS, "encoder": {"file": ENCODER_FILE, **asdict(tune)},
+            "two_fold": {"threshold": threshold, **by_threshold[threshold]},
             "two_fold_corpus": outcomes(corpus, chances[:len(corpus)], threshold),
             "two_fold_multihop": outcomes(hops, chances[len(corpus):len(corpus) + len(hops)], threshold)}
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -103,7 +103,8 @@ def batch_loss(model, batch: list[Pair], scale: float):
     questions = embed(model, [p.question for p in batch])
     sentences = embed(model, [p.positive for p in batch] + [n for p in batch for n in p.negatives])
     logits = scale * questions @ sentences.T
-    same = torch.tensor([[i != j and a.question == b.question for j, b in enumerate(batch)] for i, a in enumerate(batch)])
+    same = torch.tensor([[i != j and a.question == b.question for j, b in enumerate(batch)]
+                         for i, a in enumerate(batch)])
     logits[:, :len(batch)] = logits[:, :len(batch)].masked_fill(same, -1e4)
     return torch.nn.functional.cross_entropy(logits, torch.arange(len(batch)))
 

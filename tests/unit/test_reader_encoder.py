@@ -13,11 +13,11 @@ from index.embedding import resolve_model_path
 from index.settings import BUNDLED_MODEL
 from qa import Settings
 from qa.answer.encoder import DEFAULT_LAYERS, load_reader_encoder, merge, merged_model
-from qa.answer.features import tuned_columns
+from qa.answer.features import cosine_columns
 
 
-def test_tuned_columns_are_the_cosine_its_gap_to_the_best_and_its_rank():
-    out = tuned_columns(np.array([0.5, 0.75, 0.5, 0.25]))
+def test_cosine_columns_are_the_cosine_its_gap_to_the_best_and_its_rank():
+    out = cosine_columns(np.array([0.5, 0.75, 0.5, 0.25]))
     np.testing.assert_allclose(out, [[0.5, -0.25, 2], [0.75, 0.0, 1], [0.5, -0.25, 3], [0.25, -0.5, 4]])
 
 
