@@ -34,8 +34,9 @@ MONTH_DAY = re.compile(r"\b(January|February|March|April|May|June|July|August|Se
 """A calendar day as questions write it: 'October 5' or 'October 5, 2023'."""
 
 # --- names ---------------------------------------------------------------------------------------
-NAME = re.compile(r"\b(?:[A-Z][\w'’\-]*[a-zA-Z]|[A-Z]{2,}|U\.S\.)(?:\s+(?:of\s+|al-)?[A-Z][\w'’\-]*)*")
-"""A run of capitalised words ("Islamic State", "U.S.", "Ministry of Defence")."""
+NAME = re.compile(r"\b(?:[A-Z][\w'’\-]*[a-zA-Z0-9]|[A-Z]{2,}|U\.S\.)(?:\s+(?:of\s+|al-)?[A-Z][\w'’\-]*)*")
+"""A run of capitalised words ("Islamic State", "U.S.", "Ministry of Defence"); a word may end in digits
+("Placeville0", "COVID-19", "F-35"), which tell apart names that differ only there."""
 CAPITALISED = re.compile(r"(?<![\w'’\-])(?:[A-Z](?:\.[A-Z])+\.?|(?:[a-z]{1,3}-)?[A-Z][\w'’\-]*)")
 """One capitalised word or initialism ("U.S.", "al-Rashad")."""
 QUESTION_WORDS = {"What", "Which", "Who", "Whom", "Whose", "When", "Where", "Why", "How", "Is", "Are",

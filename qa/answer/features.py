@@ -48,16 +48,22 @@ def rows(query: Query, scored: Sequence[Scored], entities: Sequence[tuple[Entity
                     *(float(query.answer_type == t) for t in TYPES), min(len(typed) + len(new), 8),
                     span_chance(query, quote, ents, spans)])
         seen[s.passage.article_id] = seen.get(s.passage.article_id, 0) + 1
-    return np.hstack([np.array(out, dtype=np.float64), cosine if tuned is None else cosine_columns(tuned)])
+    named = np.array([s.names_ok for s in scored])
+    return np.hstack([np.array(out, dtype=np.float64), cosine if tuned is None else cosine_columns(tuned, named)])
 
 
-def cosine_columns(cosines: np.ndarray) -> np.ndarray:
+def cosine_columns(cosines: np.ndarray, named: np.ndarray | None = None) -> np.ndarray:
     """A cosine per candidate as three columns: the cosine, its gap to the best and its rank (1 = best; ties in
-    order), as both the base encoder's (similarity ...) and the reader encoder's (TUNED) columns are read."""
+    order), as both the base encoder's (similarity ...) and the reader encoder's (TUNED) columns are read.
+    `named` (the reader encoder's columns): which candidates hold the question's names; when any does, the best
+    and the ranks are taken among them, so a sentence about another village or company does not outrank the one
+    about the name asked (the others rank after them)."""
     cosines = np.asarray(cosines, dtype=np.float64)
+    keys = cosines if named is None or not np.any(named) else np.where(named, cosines, cosines - 10.0)
     rank = np.empty(len(cosines))
-    rank[np.argsort(-cosines, kind="stable")] = np.arange(1, len(cosines) + 1)
-    return np.stack([cosines, cosines - cosines.max(), rank], 1)
+    rank[np.argsort(-keys, kind="stable")] = np.arange(1, len(cosines) + 1)
+    best = cosines.max() if named is None or not np.any(named) else cosines[np.asarray(named, dtype=bool)].max()
+    return np.stack([cosines, cosines - best, rank], 1)
 
 
 def span_chance(query: Query, quote: str, entities: tuple[Entity, ...], spans) -> float:

@@ -1,6 +1,8 @@
 """The learned sentence scorer and refusal threshold: gradient-boosted trees over qa/answer/features.py,
-fitted by `python -m qa.bench reader --train OUT` on the corpus dev set and the seed set, stored as JSON
-(qa/answer/data/reader.json, with the span scorer beside it in spans.json) and walked with numpy. NEWSQA_READER=off falls back to the hand-set weights."""
+fitted by `python -m qa.bench reader --train OUT` on the corpus dev set, MultiHop-RAG dev and the seed sets,
+stored as JSON (qa/answer/data/reader.json, with the span scorer beside it in spans.json) and walked with numpy.
+The default reads the fine-tuned reader encoder's cosine (qa/answer/encoder.py); NEWSQA_READER=session10 is the
+scorer without it, off falls back to the hand-set weights."""
 
 from __future__ import annotations
 
@@ -15,10 +17,9 @@ from .features import FEATURES, TUNED
 from .spans import SPAN_FEATURES
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "data" / "reader.json"
-TUNED_MODEL = DEFAULT_MODEL.with_name("reader-tuned.json")
-"""NEWSQA_READER=tuned: the session-13 scorer that reads the fine-tuned reader encoder's cosine (opt-in, see
-docs/answers.md: fewer wrong answers on held-out questions, but it refuses a question over near-identical
-sentences that differ only in the name asked about)."""
+NAMED_MODELS = {"tuned": DEFAULT_MODEL, "session10": DEFAULT_MODEL.with_name("reader-session10.json")}
+"""The scorers a setting names: the default (session 14, reading the reader encoder; 'tuned', its name while it was
+opt-in, stays an alias) and session 10's, which needs no second encoder pass (docs/answers.md)."""
 SPANS_FILE = "spans.json"
 
 
@@ -44,8 +45,8 @@ class SentenceScorer:
 
 
 def load_scorer(setting: str) -> SentenceScorer | None:
-    """The scorer a setting names: 'default' (the bundled model, if present), 'tuned', 'off', or a path."""
-    path = TUNED_MODEL if setting == "tuned" else model_file(setting, DEFAULT_MODEL)
+    """The scorer a setting names: 'default' (the bundled model, if present), 'session10', 'off', or a path."""
+    path = NAMED_MODELS[setting] if setting in NAMED_MODELS else model_file(setting, DEFAULT_MODEL)
     if path is None:
         return None
     data = json.loads(path.read_text(encoding="utf-8"))

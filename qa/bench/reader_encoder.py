@@ -19,7 +19,8 @@ SENTENCE_CHARS = 600
 @dataclass(frozen=True)
 class TuneParams:
     """How the encoder is fine-tuned: epochs, learning rate, the transformer layers trained (the top ones),
-    hard negatives per pair, batch size and the softmax scale."""
+    hard negatives per pair, batch size, the softmax scale, and name-swapped negatives per pair (the positive
+    sentence with a name the question asks about replaced by another name of the same kind)."""
 
     epochs: int = 2
     learning_rate: float = 3e-5
@@ -28,6 +29,7 @@ class TuneParams:
     batch: int = 16
     scale: float = 20.0
     seed: int = 0
+    swaps: int = 0
 
 
 @dataclass(frozen=True)
@@ -39,21 +41,56 @@ class Pair:
     negatives: tuple[str, ...]
 
 
-def pairs(data: list[dict], negatives: int) -> list[Pair]:
+NAMES = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"})
+"""The spaCy labels whose entities a name-swapped negative replaces."""
+
+
+def pairs(data: list[dict], params: TuneParams) -> list[Pair]:
     """The training pairs of collected questions (qa/bench/reader.py collect): every positive candidate, with the
-    non-positive candidates of highest base cosine as its negatives."""
+    non-positive candidates of highest base cosine as its negatives, and `params.swaps` copies of the positive
+    with a name the question asks about swapped for another (so that a sentence about another village, company
+    or person ranks below the one about the name asked)."""
     from qa.answer.features import FEATURES
 
     column = FEATURES.index("similarity")
+    names = name_pool(data)
+    rng = random.Random(params.seed)
     out = []
     for d in data:
         if not len(d["x"]) or not d["y"].any():
             continue
-        hard = [i for i in np.argsort(-d["x"][:, column], kind="stable") if not d["y"][i]][:negatives]
+        hard = [i for i in np.argsort(-d["x"][:, column], kind="stable") if not d["y"][i]][:params.negatives]
         for i in np.flatnonzero(d["y"]):
-            out.append(Pair(d["query"].text, d["texts"][i][:SENTENCE_CHARS],
-                            tuple(d["texts"][j][:SENTENCE_CHARS] for j in hard)))
+            text = d["texts"][i][:SENTENCE_CHARS]
+            swaps = swapped(text, d["entities"][i], d["query"].text, names, rng, params.swaps)
+            out.append(Pair(d["query"].text, text, tuple(d["texts"][j][:SENTENCE_CHARS] for j in hard) + swaps))
     return out
+
+
+def name_pool(data: list[dict]) -> dict[str, list[str]]:
+    """Every name of the collected candidates by spaCy label, sorted (the replacements of swapped())."""
+    pool: dict[str, set[str]] = {}
+    for d in data:
+        for entities in d["entities"]:
+            for e in entities:
+                if e.label in NAMES:
+                    pool.setdefault(e.label, set()).add(e.text)
+    return {label: sorted(texts) for label, texts in pool.items()}
+
+
+def swapped(text: str, entities, question: str, names: dict[str, list[str]], rng: random.Random,
+            count: int) -> tuple[str, ...]:
+    """Up to `count` copies of the text, each with one name that the question also holds replaced (everywhere in
+    the text) by another name of the same label; none when the question holds none of the text's names."""
+    asked = question.lower()
+    shared = sorted({(e.text, e.label) for e in entities if e.label in NAMES and e.text.lower() in asked})
+    out = []
+    for _ in range(count if shared else 0):
+        name, label = rng.choice(shared)
+        others = [n for n in names.get(label, ()) if n.lower() != name.lower() and n.lower() not in asked]
+        if others:
+            out.append(text.replace(name, rng.choice(others)))
+    return tuple(out)
 
 
 def fine_tune(training: list[Pair], params: TuneParams = TuneParams()):

@@ -1,4 +1,4 @@
-"""The fine-tuned reader encoder on the real seed index: loaded with the scorer that reads it (NEWSQA_READER=tuned),
+"""The fine-tuned reader encoder on the real seed index: loaded with the scorer that reads it (the default reader),
 merged and exported once, and what the sentence scorer reads."""
 
 from __future__ import annotations
@@ -11,12 +11,11 @@ from qa import Assistant
 from qa.answer.features import FEATURES
 
 
-def test_the_default_reader_needs_no_second_encoder(assistant):
-    assert assistant._reader.encoder is None
+def test_the_session10_reader_needs_no_second_encoder(seed_settings):
+    assert Assistant.open(settings=replace(seed_settings, reader="session10"))._reader.encoder is None
 
 
-def test_the_tuned_reader_reads_with_its_own_encoder(seed_settings):
-    assistant = Assistant.open(settings=replace(seed_settings, reader="tuned"))
+def test_the_default_reader_reads_with_its_own_encoder(assistant):
     reader = assistant._reader
     assert reader.encoder is not None and reader.encoder is not assistant._corpus.embedder
     assert reader.encoder.variant == "onnx-fp32" and "reader-encoder" in reader.encoder.name

@@ -20,6 +20,9 @@ def test_answer_types_and_names_of_questions():
                                      "What happened?")] == ["NUMBER", "DATE", "PERSON", "PLACE", "OTHER"]
     assert names_in("Who is the Iraqi Prime Minister?") == ["Iraqi Prime Minister"]
     assert analyse("How many US troops remain in Kirkuk?").names == ("US", "Kirkuk")
+    # a name may end in digits, which tell apart names that differ only there
+    assert names_in("How many bridges did Placeville0 build?") == ["Placeville0"]
+    assert names_in("Did COVID-19 cases rise after the F-35 deal in Q3?") == ["COVID-19", "F-35", "Q3"]
 
 
 def test_when_inside_a_clause_is_a_conjunction_not_a_date_question():

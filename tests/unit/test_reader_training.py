@@ -11,7 +11,7 @@ import numpy as np
 from index import Passage
 from qa.answer.extractive import ExtractiveReader
 from qa.answer.verdicts import load_verdicts
-from qa.bench.reader import multihop_rows, outcomes, positive, source_article
+from qa.bench.reader import multihop_rows, outcomes, positive, score_of, source_article
 from qa.retrieve.facets import Facet
 from qa.retrieve.query import analyse
 from tests.fakes import WordCountEmbedder
@@ -75,3 +75,12 @@ def test_a_threshold_is_scored_as_the_reader_answers():
                                                           "null_answered": 0}, "a headline is never the answer"
     assert outcomes([answerable, null], chances, 0.3)["null_answered"] == 1
     assert outcomes([answerable, null], chances, 0.7)["refused"] == 1
+
+
+def test_a_threshold_is_chosen_on_both_rates_weighed_alike():
+    # 30 answerable and 10 unanswerable questions: two more right answers do not pay for two more near-misses answered
+    many_answers = {"right": 20, "wrong": 8, "refused": 2, "null_refused": 6, "null_answered": 4}
+    few_answers = {"right": 18, "wrong": 4, "refused": 8, "null_refused": 8, "null_answered": 2}
+    assert score_of(many_answers) == 20 / 30 + 6 / 10 and score_of(few_answers) == 18 / 30 + 8 / 10
+    assert score_of(few_answers) > score_of(many_answers)
+    assert score_of({"right": 3, "wrong": 1, "refused": 0, "null_refused": 0, "null_answered": 0}) == 0.75
