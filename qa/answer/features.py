@@ -59,11 +59,12 @@ def cosine_columns(cosines: np.ndarray, named: np.ndarray | None = None) -> np.n
     and the ranks are taken among them, so a sentence about another village or company does not outrank the one
     about the name asked (the others rank after them)."""
     cosines = np.asarray(cosines, dtype=np.float64)
-    keys = cosines if named is None or not np.any(named) else np.where(named, cosines, cosines - 10.0)
+    pool = np.ones(len(cosines), dtype=bool) if named is None else np.asarray(named, dtype=bool)
+    if not pool.any():
+        pool = np.ones(len(cosines), dtype=bool)
     rank = np.empty(len(cosines))
-    rank[np.argsort(-keys, kind="stable")] = np.arange(1, len(cosines) + 1)
-    best = cosines.max() if named is None or not np.any(named) else cosines[np.asarray(named, dtype=bool)].max()
-    return np.stack([cosines, cosines - best, rank], 1)
+    rank[np.lexsort((-cosines, ~pool))] = np.arange(1, len(cosines) + 1)  # the pool first, each part by cosine
+    return np.stack([cosines, cosines - cosines[pool].max(), rank], 1)
 
 
 def span_chance(query: Query, quote: str, entities: tuple[Entity, ...], spans) -> float:

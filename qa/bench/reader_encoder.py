@@ -53,7 +53,7 @@ def pairs(data: list[dict], params: TuneParams) -> list[Pair]:
     from qa.answer.features import FEATURES
 
     column = FEATURES.index("similarity")
-    names = name_pool(data)
+    names = name_pool(data) if params.swaps else {}
     rng = random.Random(params.seed)
     out = []
     for d in data:
