@@ -64,9 +64,9 @@ def short_correct(short: str | None, answers) -> bool:
 def positive(scored, row: dict) -> bool:
     """Is this candidate the row's evidence (corpus sets) or an accepted answer in a source file (seeds)?"""
     text = scored.text
-    if "facts" in row:  # MultiHop-RAG: a sentence of an evidence article that holds its fact and the answer
+    if "facts" in row:  # MultiHop-RAG: a sentence of an evidence article that holds its fact (and the answer)
         return any(scored.passage.url == f["url"] and (f["fact"] in text or text in f["fact"]) for f in row["facts"]) \
-            and short_correct(text, row.get("answers", ()))
+            and (row.get("fact_only", False) or short_correct(text, row.get("answers", ())))
     if "evidence" in row:
         evidence = row["evidence"]
         same = scored.passage.url == row.get("url") or scored.passage.title == row.get("title")
@@ -92,6 +92,17 @@ def multihop_rows(path: Path) -> list[dict]:
             out.append({"question": q.text, "answers": [q.answer], "factoid_only": True,
                         "facts": [{"url": f["url"], "fact": f["fact"]} for f in facts[q.text]]})
     return out
+
+
+def multihop_fact_rows(path: Path, read: set[str]) -> list[dict]:
+    """MultiHop-RAG's answerable dev queries that are not in `read` (the questions the scorer is fitted on), each
+    with its evidence facts as what answers it (fact_only: whatever its gold answer): extra reader-encoder pairs."""
+    from .answers import load
+
+    facts = {q["query"]: q["evidence_list"] for q in json.loads(Path(path).read_text(encoding="utf-8"))}
+    return [{"question": q.text, "fact_only": True, "facts": [{"url": f["url"], "fact": f["fact"]}
+                                                            for f in facts[q.text]]}
+            for q in load(path) if q.split == "dev" and q.kind != "null_query" and q.text not in read]
 
 
 def collect(assistant, rows: list[dict]) -> list[dict]:
@@ -235,24 +246,27 @@ def score_of(tally: dict) -> float:
         tally["null_refused"] / unanswerable if unanswerable else 0.0)
 
 
-def with_tuned(data: list[dict], params) -> object:
+def with_tuned(data: list[dict], params, extra: list | None = None) -> object:
     """Fill the tuned_* columns with out-of-fold cosines (each half's from an encoder fine-tuned on the other half,
-    the same halves the sentence scorer is cross-validated on); returns the encoder fine-tuned on all questions."""
+    the same halves the sentence scorer is cross-validated on); returns the encoder fine-tuned on all questions.
+    extra: collected questions that only train the encoder, in a first stage every fold's encoder starts from
+    (never scored, never in the scorer's data)."""
     from qa.answer.features import FEATURES, TUNED, cosine_columns
 
-    from .reader_encoder import cosines, fine_tune, pairs
+    from .reader_encoder import adapt, cosines, fine_tune, pairs
 
     first = FEATURES.index(TUNED[0])
     halves = [data[0::2], data[1::2]]
+    start = adapt(pairs(extra or [], params), params)
     for h in (0, 1):
-        model = fine_tune(pairs(halves[1 - h], params), params)
+        model = fine_tune(pairs(halves[1 - h], params), params, start)
         for d in halves[h]:
             if d["x"].shape[1] < len(FEATURES):  # collected before the tuned columns existed
                 d["x"] = np.hstack([d["x"], np.zeros((len(d["x"]), len(FEATURES) - d["x"].shape[1]))])
             if len(d["x"]):
                 named = d["x"][:, FEATURES.index("names_ok")] > 0
                 d["x"][:, first:first + len(TUNED)] = cosine_columns(cosines(model, d["query"].text, d["texts"]), named)
-    return fine_tune(pairs(data, params), params)
+    return fine_tune(pairs(data, params), params, start)
 
 
 def cross_validated(data: list[dict]) -> list[np.ndarray]:
@@ -279,10 +293,11 @@ def collected(assistant_factory, rows: list[dict], cache: Path | None) -> list[d
 
 
 def train(index_dir: Path, out: Path, gold: Path, seeds_gold: list[Path], cache: Path | None = None,
-          multihop: Path | None = None) -> dict:
+          multihop: Path | None = None, extra: tuple[Path, ...] = (), multihop_facts: bool = False) -> dict:
     """Collect, fine-tune the reader encoder, fit, choose the threshold 2-fold, write the models (the encoder's
     layers beside OUT); returns the dev figures. multihop: MultiHop-RAG's queries file, whose dev queries the factoid
-    reader reads join the training data."""
+    reader reads join the training data. extra: gold files (LLM-written questions) and, with multihop_facts, the
+    other MultiHop-RAG dev queries with their facts, which train only the reader encoder's first stage."""
     from index import SEEDS, build_index
     from qa import Assistant, Settings
     from qa.answer.scorer import SPANS_FILE
@@ -290,9 +305,12 @@ def train(index_dir: Path, out: Path, gold: Path, seeds_gold: list[Path], cache:
     from qa.retrieve.trees import export
 
     base = replace(Settings.from_env(), reader="off", llm="")
-    corpus = collected(lambda: Assistant.open(settings=replace(base, index_dir=index_dir)), gold_rows(gold),
-                       cache and cache.with_suffix(".corpus.pickle"))
-    hops = collected(lambda: Assistant.open(settings=replace(base, index_dir=index_dir)), multihop_rows(multihop),
+
+    def corpus_assistant():
+        return Assistant.open(settings=replace(base, index_dir=index_dir))
+
+    corpus = collected(corpus_assistant, gold_rows(gold), cache and cache.with_suffix(".corpus.pickle"))
+    hops = collected(corpus_assistant, multihop_rows(multihop),
                      cache and cache.with_suffix(".multihop.pickle")) if multihop else []
     seed_settings = replace(base, index_dir=Path(tempfile.mkdtemp(prefix="newsqa-seeds-")))
 
@@ -303,10 +321,15 @@ def train(index_dir: Path, out: Path, gold: Path, seeds_gold: list[Path], cache:
     seed_rows = [row for path in seeds_gold for row in gold_rows(path)]
     seeds = collected(seed_assistant, seed_rows, cache and cache.with_suffix(".seeds.pickle"))
     data = corpus + hops + seeds
-    from .reader_encoder import TuneParams, save_layers
+    extra_rows = [row for path in extra for row in gold_rows(path)]
+    if multihop and multihop_facts:
+        extra_rows += multihop_fact_rows(multihop, {d["row"]["question"] for d in hops})
+    adapting = collected(corpus_assistant, extra_rows,
+                         cache and cache.with_suffix(f".extra{len(extra_rows)}.pickle")) if extra_rows else []
+    from .reader_encoder import TuneParams, pairs as encoder_pairs, save_layers
 
     tune = TuneParams()
-    encoder = with_tuned(data, tune)
+    encoder = with_tuned(data, tune, adapting)
     save_layers(encoder, out.with_name(ENCODER_FILE), tune.layers)
     pairs = span_data(data)
     halves = [pairs[0::2], pairs[1::2]]
@@ -325,7 +348,10 @@ def train(index_dir: Path, out: Path, gold: Path, seeds_gold: list[Path], cache:
     names = " + ".join(path.name for path in seeds_gold)
     hopped = f" + MultiHop-RAG dev ({len(hops)})" if hops else ""
     meta = {"threshold": threshold, "trained_on": f"{gold.name} ({len(corpus)}){hopped} + {names} ({len(seeds)})",
-            "params": SENTENCE_PARAMS, "encoder": {"file": ENCODER_FILE, **asdict(tune)},
+            "params": SENTENCE_PARAMS, "encoder": {"file": ENCODER_FILE, **asdict(tune),
+                                                   "extra": [path.name for path in extra]
+                                                   + (["MultiHop-RAG dev facts"] if multihop_facts else []),
+                                                   "extra_pairs": len(encoder_pairs(adapting, tune))},
             "two_fold": {"threshold": threshold, **by_threshold[threshold]},
             "two_fold_by_threshold": {f"{t:.3f}": [by_threshold[t][k] for k in OUTCOMES] for t in THRESHOLDS},
             "two_fold_corpus": outcomes(corpus, chances[:len(corpus)], threshold),
@@ -350,12 +376,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="MultiHop-RAG's queries: the dev ones the factoid reader reads join the training data "
                         "(default: the shared benchmark's; give the flag alone to leave them out)")
     parser.add_argument("--cache", type=Path, help="keep the collected candidates here (to refit quickly)")
+    parser.add_argument("--extra", type=Path, nargs="*", default=[],
+                        help="gold files that only train the reader encoder's first stage (e.g. the questions "
+                        "`python -m qa.bench questions` writes over the even-index articles)")
+    parser.add_argument("--multihop-facts", action="store_true",
+                        help="MultiHop-RAG's other dev queries with their evidence facts join that first stage")
     args = parser.parse_args(argv)
     if args.multihop is not None and not args.multihop.exists():
         parser.error(f"{args.multihop} not found (set NEWSQA_SHARED, or give --multihop alone to leave MultiHop-RAG's "
                      "queries out)")
-    print(json.dumps(train(args.index_dir, args.train, args.gold, args.seeds_gold, args.cache, args.multihop),
-                     indent=2))
+    print(json.dumps(train(args.index_dir, args.train, args.gold, args.seeds_gold, args.cache, args.multihop,
+                           tuple(args.extra), args.multihop_facts), indent=2))
     return 0
 
 

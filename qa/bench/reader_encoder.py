@@ -19,8 +19,9 @@ SENTENCE_CHARS = 600
 @dataclass(frozen=True)
 class TuneParams:
     """How the encoder is fine-tuned: epochs, learning rate, the transformer layers trained (the top ones),
-    hard negatives per pair, batch size, the softmax scale, and name-swapped negatives per pair (the positive
-    sentence with a name the question asks about replaced by another name of the same kind)."""
+    hard negatives per pair, batch size, the softmax scale, name-swapped negatives per pair (the positive
+    sentence with a name the question asks about replaced by another name of the same kind), and the epochs over
+    the extra pairs (LLM-written questions, MultiHop-RAG dev facts) that the first stage trains on (adapt())."""
 
     epochs: int = 2
     learning_rate: float = 3e-5
@@ -30,6 +31,7 @@ class TuneParams:
     scale: float = 20.0
     seed: int = 0
     swaps: int = 0
+    extra_epochs: int = 1
 
 
 @dataclass(frozen=True)
@@ -93,8 +95,21 @@ def swapped(text: str, entities, question: str, names: dict[str, list[str]], rng
     return tuple(out)
 
 
-def fine_tune(training: list[Pair], params: TuneParams = TuneParams()):
-    """The bundled MiniLM with its top `params.layers` transformer layers trained on the pairs."""
+def adapt(extra: list[Pair], params: TuneParams = TuneParams()):
+    """The first stage: the bundled MiniLM fine-tuned on the extra pairs for `params.extra_epochs` (the model the
+    second stage, fine_tune(..., start=), continues from; None when there are no extra pairs)."""
+    from dataclasses import replace
+
+    if not extra or not params.extra_epochs:
+        return None
+    return fine_tune(extra, replace(params, epochs=params.extra_epochs))
+
+
+def fine_tune(training: list[Pair], params: TuneParams = TuneParams(), start=None):
+    """The bundled MiniLM (or a copy of `start`, a model adapt() returned) with its top `params.layers`
+    transformer layers trained on the pairs."""
+    import copy
+
     import torch
     from sentence_transformers import SentenceTransformer
 
@@ -102,7 +117,8 @@ def fine_tune(training: list[Pair], params: TuneParams = TuneParams()):
     from index.settings import BUNDLED_MODEL
 
     torch.manual_seed(params.seed)
-    model = SentenceTransformer(resolve_model_path(BUNDLED_MODEL), device="cpu")
+    model = copy.deepcopy(start) if start is not None else SentenceTransformer(resolve_model_path(BUNDLED_MODEL),
+                                                                                device="cpu")
     bert = model[0].auto_model
     for p in bert.parameters():
         p.requires_grad = False

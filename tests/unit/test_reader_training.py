@@ -11,7 +11,7 @@ import numpy as np
 from index import Passage
 from qa.answer.extractive import ExtractiveReader
 from qa.answer.verdicts import load_verdicts
-from qa.bench.reader import multihop_rows, outcomes, positive, score_of, source_article
+from qa.bench.reader import multihop_fact_rows, multihop_rows, outcomes, positive, score_of, source_article
 from qa.retrieve.facets import Facet
 from qa.retrieve.query import analyse
 from tests.fakes import WordCountEmbedder
@@ -44,6 +44,24 @@ def test_multihop_dev_queries_become_rows(tmp_path):
     assert rows[0] == {"question": "Q0?", "answers": ["Sam Bankman-Fried"], "factoid_only": True,
                        "facts": [{"url": "https://example.com/a", "fact": "Sam Bankman-Fried founded FTX."}]}
     assert rows[2] == {"question": "N0?", "answerable": False, "factoid_only": True}
+
+
+def test_the_other_multihop_dev_queries_become_fact_rows_for_the_encoder_only(tmp_path):
+    fact = {"url": "https://example.com/a", "fact": "FTX collapsed in November.", "title": "t", "source": "s"}
+    queries = [{"query": f"Q{n}?", "answer": "Yes", "question_type": "comparison_query", "evidence_list": [fact]}
+               for n in range(9)]
+    queries += [{"query": "N0?", "answer": "Insufficient information.", "question_type": "null_query",
+                 "evidence_list": []}]
+    path = tmp_path / "MultiHopRAG.json"
+    path.write_text(json.dumps(queries))
+    rows = multihop_fact_rows(path, read={"Q4?"})
+    assert rows == [{"question": "Q0?", "fact_only": True, "facts": [{"url": "https://example.com/a",
+                                                                       "fact": "FTX collapsed in November."}]},
+                    {"question": "Q8?", "fact_only": True, "facts": [{"url": "https://example.com/a",
+                                                                       "fact": "FTX collapsed in November."}]}], \
+        "dev only (number % 4 == 0), no null query, none the scorer reads"
+    assert positive(sentence("FTX collapsed in November.", "https://example.com/a"), rows[0]), "no answer needed"
+    assert not positive(sentence("FTX collapsed in November.", "https://example.com/b"), rows[0])
 
 
 def sentence(text: str, url: str | None, path: str = ""):

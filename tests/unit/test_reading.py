@@ -36,6 +36,17 @@ def test_the_short_answer_is_the_span_of_the_asked_type(ner):
                 "Sam Altman will join Microsoft, Satya Nadella said.") is None, "names the question gives are no answer"
 
 
+def test_entities_and_units_are_the_whole_pipelines_though_only_counted_texts_are_tagged(ner):
+    from qa.answer.entities import _docs, _entity, pipeline
+
+    texts = ["America still retains approximately 2,500 soldiers in Iraq.", "Three police officers were killed.",
+             "The deal closed in 2021 for $1.7 billion.", "Macron visited Baghdad on Sunday.", "He scored 3 straight."]
+    nlp = pipeline(ner.model)
+    whole = [tuple(_entity(doc, e) for e in doc.ents) for doc in nlp.pipe(texts)]
+    assert [tuple(_entity(doc, e) for e in doc.ents) for doc in _docs(nlp, texts)] == whole
+    assert ner.entities(texts[:1])[0][1] == Entity("approximately 2,500", "CARDINAL", 22, 41, "soldiers")
+
+
 def test_a_number_answer_is_not_a_year_or_a_name_with_a_digit(ner):
     assert span(ner, "How many concerts did U2 play at the Sphere?",
                 "U2 opened the Sphere in Las Vegas in 2023.") is None
