@@ -24,12 +24,25 @@ SPANS_FILE = "spans.json"
 
 
 @dataclass(frozen=True)
+class Columns:
+    """A tree model that reads some columns of wider rows (a model fitted before features were added still
+    loads)."""
+
+    trees: TreeEnsemble
+    columns: tuple[int, ...]
+
+    def score(self, rows: np.ndarray) -> np.ndarray:
+        """Raw scores (log-odds) for each row."""
+        return self.trees.score(rows[:, list(self.columns)])
+
+
+@dataclass(frozen=True)
 class SentenceScorer:
     """P(sentence answers the question) from its features; answers only at or above `threshold`."""
 
     trees: TreeEnsemble
     threshold: float
-    spans: TreeEnsemble | None = None
+    spans: Columns | None = None
     columns: tuple[int, ...] = tuple(range(len(FEATURES)))
 
     @property
@@ -44,17 +57,22 @@ class SentenceScorer:
         return 1.0 / (1.0 + np.exp(-self.trees.score(rows[:, list(self.columns)])))
 
 
+def load_columns(path: Path, features: tuple[str, ...]) -> Columns:
+    """A model written by `export` whose features are some of `features` (a ValueError for any other)."""
+    names = tuple(json.loads(path.read_text(encoding="utf-8"))["features"])
+    unknown = set(names) - set(features)
+    if unknown:
+        raise ValueError(f"{path}: features {sorted(unknown)} are not this version's {features}")
+    return Columns(TreeEnsemble.load(path, names), tuple(features.index(n) for n in names))
+
+
 def load_scorer(setting: str) -> SentenceScorer | None:
     """The scorer a setting names: 'default' (the bundled model, if present), 'session10', 'off', or a path."""
     path = NAMED_MODELS[setting] if setting in NAMED_MODELS else model_file(setting, DEFAULT_MODEL)
     if path is None:
         return None
     data = json.loads(path.read_text(encoding="utf-8"))
-    names = tuple(data["features"])
-    unknown = set(names) - set(FEATURES)
-    if unknown:
-        raise ValueError(f"{path}: features {sorted(unknown)} are not this version's {FEATURES}")
+    scorer = load_columns(path, FEATURES)
     spans = path.with_name(SPANS_FILE)
-    return SentenceScorer(TreeEnsemble.load(path, names), float(data.get("threshold", 0.5)),
-                          TreeEnsemble.load(spans, SPAN_FEATURES) if spans.exists() else None,
-                          tuple(FEATURES.index(n) for n in names))
+    return SentenceScorer(scorer.trees, float(data.get("threshold", 0.5)),
+                          load_columns(spans, SPAN_FEATURES) if spans.exists() else None, scorer.columns)

@@ -269,6 +269,38 @@ def with_tuned(data: list[dict], params, extra: list | None = None) -> object:
     return fine_tune(pairs(data, params), params, start)
 
 
+def tuned(data: list[dict], params, extra: list[dict], layers: Path, cache: Path | None) -> None:
+    """with_tuned(), its encoder's layers written to `layers`; or, when cache holds them (from a run on the same
+    questions with the same parameters), the out-of-fold tuned columns and the layers kept there (fine-tuning is
+    most of a run's time, so the scorer and the span model can be refitted in minutes)."""
+    import pickle
+
+    from qa.answer.features import FEATURES, TUNED
+
+    from .reader_encoder import save_layers
+
+    columns = slice(FEATURES.index(TUNED[0]), FEATURES.index(TUNED[0]) + len(TUNED))
+    if cache and cache.exists():
+        kept, weights = pickle.loads(cache.read_bytes())
+        for d, values in zip(data, kept):
+            if d["x"].shape[1] < len(FEATURES):
+                d["x"] = np.hstack([d["x"], np.zeros((len(d["x"]), len(FEATURES) - d["x"].shape[1]))])
+            d["x"][:, columns] = values
+        layers.parent.mkdir(parents=True, exist_ok=True)
+        layers.write_bytes(weights)
+        return
+    save_layers(with_tuned(data, params, extra), layers, params.layers)
+    if cache:
+        cache.write_bytes(pickle.dumps(([d["x"][:, columns] for d in data], layers.read_bytes())))
+
+
+def digest(value) -> str:
+    """A short hash of a JSON-able value (names a cache file by the parameters it was made with)."""
+    import hashlib
+
+    return hashlib.sha1(json.dumps(value, sort_keys=True).encode()).hexdigest()[:10]
+
+
 def cross_validated(data: list[dict]) -> list[np.ndarray]:
     """Each question's candidate probabilities from a model fitted on the other half of the questions."""
     halves = [data[0::2], data[1::2]]
@@ -326,11 +358,11 @@ def train(index_dir: Path, out: Path, gold: Path, seeds_gold: list[Path], cache:
         extra_rows += multihop_fact_rows(multihop, {d["row"]["question"] for d in hops})
     adapting = collected(corpus_assistant, extra_rows,
                          cache and cache.with_suffix(f".extra{len(extra_rows)}.pickle")) if extra_rows else []
-    from .reader_encoder import TuneParams, pairs as encoder_pairs, save_layers
+    from .reader_encoder import TuneParams, pairs as encoder_pairs
 
     tune = TuneParams()
-    encoder = with_tuned(data, tune, adapting)
-    save_layers(encoder, out.with_name(ENCODER_FILE), tune.layers)
+    tuned(data, tune, adapting, out.with_name(ENCODER_FILE),
+          cache and cache.with_suffix(f".tuned-{len(data)}-{len(adapting)}-{digest(asdict(tune))}.pickle"))
     pairs = span_data(data)
     halves = [pairs[0::2], pairs[1::2]]
     span_models = [_Sklearn(fit_spans(halves[1])), _Sklearn(fit_spans(halves[0]))]
