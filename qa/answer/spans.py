@@ -90,7 +90,12 @@ _MONEY_Q = re.compile(r"\bhow much\b|\$|£|€|\b(cost|price|paid|pay|raise[sd]?
 _PERCENT_Q = re.compile(r"\b(percent\w*|per cent|share|rate)\b|%", re.I)
 SPAN_FEATURES = (*(f"kind_{k}" for k in KINDS), *(f"asks_{a.lower()}" for a in ASKED), "asks_money", "asks_percent",
                  "asks_time_unit", "fits_type", "has_digit", "is_year", "anchor_distance", "distance_rank", "words",
-                 "position", "entities", "has_unit", "in_question_words")
+                 "position", "entities", "has_unit", "in_question_words", "outside_distance", "near_terms",
+                 "near_terms_wide", "before_terms")
+NEAR_WORDS, WIDE_WORDS, FAR = 3, 8, 30
+"""The context windows (in words either side of an entity, the entity's own words left out) whose question terms
+the span scorer counts, and the distance that stands for "no question word outside the entity"."""
+_WORD = re.compile(r"[\w'’\-]+")
 
 
 def candidates(query: Query, quote: str, entities: tuple[Entity, ...]) -> list[Entity]:
@@ -137,6 +142,7 @@ def span_rows(query: Query, quote: str, found: list[Entity]) -> np.ndarray:
     distances = [_distance(e, anchors) / max(len(quote), 1) if anchors else 1.0 for e in found]
     order = {i: r for r, i in enumerate(np.argsort(distances, kind="stable"))}
     asks_time = bool(TIME_UNIT.search(query.text))
+    context = _context(quote, found, set(query.terms))
     rows = []
     for i, e in enumerate(found):
         kind = GROUPS.get(e.label, "name")
@@ -144,8 +150,30 @@ def span_rows(query: Query, quote: str, found: list[Entity]) -> np.ndarray:
                      float(bool(_MONEY_Q.search(query.text))), float(bool(_PERCENT_Q.search(query.text))),
                      float(asks_time), float(_fits(query, e)), float(any(c.isdigit() for c in e.text)),
                      float(bool(YEAR.fullmatch(e.text.strip()))), distances[i], order[i], len(e.text.split()),
-                     i, len(found), float(bool(e.unit)), _shared_words(e, query)])
+                     i, len(found), float(bool(e.unit)), _shared_words(e, query), *context[i]])
     return np.array(rows, dtype=np.float64)
+
+
+def _context(quote: str, found: list[Entity], asked_terms: set[str]) -> list[tuple[float, float, float, float]]:
+    """Per entity, what the question shares with the words around it (its own words left out, so that "Kansas
+    City" is not near "city" by holding it): the distance in words to the nearest question word, the distinct
+    question terms within NEAR_WORDS and WIDE_WORDS words either side, and those within NEAR_WORDS words before it
+    (an answer tends to follow the words the question repeats: "kicked off in Stockholm", "bought ... from X")."""
+    words = [(m.start(), m.end(), frozenset(tokenize(m.group())) & asked_terms) for m in _WORD.finditer(quote)]
+    out = []
+    for e in found:
+        inside = [i for i, (start, end, _) in enumerate(words) if start < e.end and end > e.start]
+        first = inside[0] if inside else sum(end <= e.start for _, end, _ in words)
+        last = inside[-1] if inside else first - 1
+        before, after = words[:first], words[last + 1:]
+        steps = [first - i for i, w in enumerate(before) if w[2]] + [i + 1 for i, w in enumerate(after) if w[2]]
+
+        def terms(near: int) -> frozenset:
+            return frozenset().union(*(w[2] for w in before[max(0, len(before) - near):] + after[:near]))
+
+        out.append((float(min(steps, default=FAR)), float(len(terms(NEAR_WORDS))), float(len(terms(WIDE_WORDS))),
+                    float(len(frozenset().union(*(w[2] for w in before[max(0, len(before) - NEAR_WORDS):]))))))
+    return out
 
 
 def render(entity: Entity, quote: str) -> str:

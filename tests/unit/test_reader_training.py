@@ -102,3 +102,23 @@ def test_a_threshold_is_chosen_on_both_rates_weighed_alike():
     assert score_of(many_answers) == 20 / 30 + 6 / 10 and score_of(few_answers) == 18 / 30 + 8 / 10
     assert score_of(few_answers) > score_of(many_answers)
     assert score_of({"right": 3, "wrong": 1, "refused": 0, "null_refused": 0, "null_answered": 0}) == 0.75
+
+
+def test_a_refit_reads_the_tuned_columns_and_the_layers_from_the_cache(tmp_path):
+    import pickle
+
+    from qa.answer.features import FEATURES, TUNED
+    from qa.bench.reader import digest, tuned
+    from qa.bench.reader_encoder import TuneParams
+
+    first = FEATURES.index(TUNED[0])
+    data = [{"x": np.zeros((2, first))}, {"x": np.zeros((1, len(FEATURES)))}]
+    kept = [np.array([[0.9, 0.0, 1.0], [0.5, -0.4, 2.0]]), np.array([[0.7, 0.0, 1.0]])]
+    cache = tmp_path / f"reader.tuned-{digest({'a': 1})}.pickle"
+    cache.write_bytes(pickle.dumps((kept, b"layers")))
+    tuned(data, TuneParams(), [], tmp_path / "out" / "reader-encoder.safetensors", cache)
+    assert data[0]["x"].shape == (2, len(FEATURES)), "rows collected before the tuned columns are widened"
+    assert data[0]["x"][:, first:first + 3].tolist() == kept[0].tolist()
+    assert data[1]["x"][0, first:first + 3].tolist() == [0.7, 0.0, 1.0]
+    assert (tmp_path / "out" / "reader-encoder.safetensors").read_bytes() == b"layers"
+    assert digest({"a": 1}) == digest({"a": 1}) != digest({"a": 2})

@@ -47,6 +47,19 @@ def test_entities_and_units_are_the_whole_pipelines_though_only_counted_texts_ar
     assert ner.entities(texts[:1])[0][1] == Entity("approximately 2,500", "CARDINAL", 22, 41, "soldiers")
 
 
+def test_the_span_scorer_counts_the_question_words_around_an_entity_but_not_in_it(ner):
+    from qa.answer.spans import FAR, _context
+
+    query = analyse("city where beyonce's renaissance world tour kicked off")
+    tour = ("The 39-city, 56-show “Renaissance” tour, which kicked off in Stockholm, Sweden in May and ends in "
+            "Kansas City on Oct. 1, is projected to gross $2.1 billion.")
+    entities = {e.text: e for e in ner.entities([tour])[0]}
+    rows = dict(zip(entities, _context(tour, list(entities.values()), set(query.terms))))
+    assert rows["Stockholm"] == (2.0, 2.0, 5.0, 2.0), "'kicked off' just before it"
+    assert rows["Kansas City"] == (9.0, 0.0, 0.0, 0.0), "its own 'City' does not count"
+    assert _context("Nothing here is asked.", [Entity("Nothing", "ORG", 0, 7)], {"tour"}) == [(FAR, 0.0, 0.0, 0.0)]
+
+
 def test_a_number_answer_is_not_a_year_or_a_name_with_a_digit(ner):
     assert span(ner, "How many concerts did U2 play at the Sphere?",
                 "U2 opened the Sphere in Las Vegas in 2023.") is None
