@@ -122,3 +122,15 @@ def test_a_refit_reads_the_tuned_columns_and_the_layers_from_the_cache(tmp_path)
     assert data[1]["x"][0, first:first + 3].tolist() == [0.7, 0.0, 1.0]
     assert (tmp_path / "out" / "reader-encoder.safetensors").read_bytes() == b"layers"
     assert digest({"a": 1}) == digest({"a": 1}) != digest({"a": 2})
+
+
+def test_the_two_folds_split_by_source_article():
+    from qa.bench.reader import fold
+
+    assert [fold({"url": f"https://a.example/{i}", "question": "x"}) for i in range(6)] == [0, 0, 0, 0, 1, 1]
+    assert fold({"url": "https://a.example/4", "question": "Who?"}) == fold({"url": "https://a.example/4",
+                                                                            "question": "When?"}) == 1, \
+        "two questions on one article share a fold"
+    assert fold({"facts": [{"url": "https://a.example/4", "fact": "f"}], "question": "y"}) == 1, "a fact's article"
+    assert [fold({"question": q}) for q in ("How many US troops remain?", "When was IS defeated?")] == [0, 1], \
+        "no article: by the question's text"
