@@ -31,7 +31,7 @@ from .spans import render, short_span
 from .types import is_heading
 from .verdicts import VerdictModel
 
-SENTENCE_BATCH = 8
+SENTENCE_BATCH = 4
 SENTENCE_CHARS = 600
 CACHE_SIZE = 50_000
 CONSENSUS_TYPES = ("PERSON", "ORG", "OTHER", "PLACE")
