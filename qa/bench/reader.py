@@ -256,13 +256,12 @@ def with_tuned(data: list[dict], params, extra: list | None = None) -> object:
     from .reader_encoder import adapt, cosines, fine_tune, pairs
 
     first = FEATURES.index(TUNED[0])
-    halves = [[d for d in data if fold(d["row"]) == h] for h in (0, 1)]
+    split = halves(data, data)
     start = adapt(pairs(extra or [], params), params)
     for h in (0, 1):
-        model = fine_tune(pairs(halves[1 - h], params), params, start)
-        for d in halves[h]:
-            if d["x"].shape[1] < len(FEATURES):  # collected before the tuned columns existed
-                d["x"] = np.hstack([d["x"], np.zeros((len(d["x"]), len(FEATURES) - d["x"].shape[1]))])
+        model = fine_tune(pairs(split[1 - h], params), params, start)
+        for d in split[h]:
+            d["x"] = widened(d["x"])
             if len(d["x"]):
                 named = d["x"][:, FEATURES.index("names_ok")] > 0
                 d["x"][:, first:first + len(TUNED)] = cosine_columns(cosines(model, d["query"].text, d["texts"]), named)
@@ -283,8 +282,7 @@ def tuned(data: list[dict], params, extra: list[dict], layers: Path, cache: Path
     if cache and cache.exists():
         kept, weights = pickle.loads(cache.read_bytes())
         for d, values in zip(data, kept):
-            if d["x"].shape[1] < len(FEATURES):
-                d["x"] = np.hstack([d["x"], np.zeros((len(d["x"]), len(FEATURES) - d["x"].shape[1]))])
+            d["x"] = widened(d["x"])
             d["x"][:, columns] = values
         layers.parent.mkdir(parents=True, exist_ok=True)
         layers.write_bytes(weights)
@@ -303,18 +301,30 @@ def digest(value) -> str:
 
 def cross_validated(data: list[dict]) -> list[np.ndarray]:
     """Each question's candidate probabilities from a model fitted on the other half of the questions."""
-    side = [fold(d["row"]) for d in data]
-    models = [fit([d for d, h in zip(data, side) if h == 1]), fit([d for d, h in zip(data, side) if h == 0])]
-    return [models[h].predict_proba(used(d["x"]))[:, 1] if len(d["x"]) else np.zeros(0) for d, h in zip(data, side)]
+    first, second = halves(data, data)
+    models = [fit(second), fit(first)]
+    return [models[fold(d["row"])].predict_proba(used(d["x"]))[:, 1] if len(d["x"]) else np.zeros(0) for d in data]
+
+
+def halves(items: list, data: list[dict]) -> tuple[list, list]:
+    """The items (one per question of data, in its order) of fold 0 and of fold 1."""
+    sides = [fold(d["row"]) for d in data]
+    return [i for i, h in zip(items, sides) if h == 0], [i for i, h in zip(items, sides) if h == 1]
+
+
+def widened(x: np.ndarray) -> np.ndarray:
+    """Feature rows collected before the tuned columns existed, padded to every FEATURE."""
+    from qa.answer.features import FEATURES
+
+    return np.hstack([x, np.zeros((len(x), len(FEATURES) - x.shape[1]))]) if x.shape[1] < len(FEATURES) else x
 
 
 def fold(row: dict) -> int:
     """Which half of the 2-fold split a question is in: decided by its source article (its url, else its first
-    fact's), so that no article has questions on both sides. Split question by question, the encoder fine-tuned on
-    one half had seen other questions on the same evidence (353 corpus dev questions are on 152 articles), its
-    out-of-fold cosines were too good, and the threshold fitted on them refused held-out questions on unseen
-    articles (session 15). A question without an article (the seeds' rows name files, both files hold most
-    answers) is placed by its text."""
+    fact's), so that no article has questions on both sides, as held-out questions are on articles the models have
+    not seen. Split question by question (until session 15), the encoder fine-tuned on one half had seen other
+    questions on the same evidence (353 corpus dev questions are on 152 articles). A question without an article
+    (the seeds' rows name files, both files hold most answers) is placed by its text."""
     import hashlib
 
     key = row.get("url") or next((f["url"] for f in row.get("facts", ())), None) or row["question"]
@@ -374,12 +384,11 @@ def train(index_dir: Path, out: Path, gold: Path, seeds_gold: list[Path], cache:
           cache and cache.with_suffix(f".tuned-{len(data)}-{len(adapting)}-"
                                       f"{digest({**asdict(tune), 'folds': 'by article'})}.pickle"))
     pairs = span_data(data)
-    side = [fold(d["row"]) for d in data]
-    span_models = [_Sklearn(fit_spans([p for p, s in zip(pairs, side) if s == 1])),
-                   _Sklearn(fit_spans([p for p, s in zip(pairs, side) if s == 0]))]
+    split_pairs, split = halves(pairs, data), halves(data, data)
+    span_models = [_Sklearn(fit_spans(split_pairs[1])), _Sklearn(fit_spans(split_pairs[0]))]
     for h in (0, 1):
-        with_shorts([d for d, s in zip(data, side) if s == h], span_models[h])
-        with_span_chance([d for d, s in zip(data, side) if s == h], span_models[h])
+        with_shorts(split[h], span_models[h])
+        with_span_chance(split[h], span_models[h])
     chances = cross_validated(data)
     by_threshold = {t: outcomes(data, chances, t) for t in THRESHOLDS}
     threshold = max(THRESHOLDS, key=lambda t: (score_of(by_threshold[t]), -abs(t - 0.5)))
