@@ -40,10 +40,14 @@ class Columns:
 class SentenceScorer:
     """P(sentence answers the question) from its features; answers only at or above `threshold`."""
 
-    trees: TreeEnsemble
+    model: Columns
     threshold: float
     spans: Columns | None = None
-    columns: tuple[int, ...] = tuple(range(len(FEATURES)))
+
+    @property
+    def columns(self) -> tuple[int, ...]:
+        """The FEATURES the model was fitted on, as column numbers."""
+        return self.model.columns
 
     @property
     def reads_encoder(self) -> bool:
@@ -54,7 +58,7 @@ class SentenceScorer:
         """One probability per row (of all FEATURES; the model reads the columns it was fitted on)."""
         if not len(rows):
             return np.zeros(0)
-        return 1.0 / (1.0 + np.exp(-self.trees.score(rows[:, list(self.columns)])))
+        return 1.0 / (1.0 + np.exp(-self.model.score(rows)))
 
 
 def load_columns(path: Path, features: tuple[str, ...]) -> Columns:
@@ -72,7 +76,6 @@ def load_scorer(setting: str) -> SentenceScorer | None:
     if path is None:
         return None
     data = json.loads(path.read_text(encoding="utf-8"))
-    scorer = load_columns(path, FEATURES)
     spans = path.with_name(SPANS_FILE)
-    return SentenceScorer(scorer.trees, float(data.get("threshold", 0.5)),
-                          load_columns(spans, SPAN_FEATURES) if spans.exists() else None, scorer.columns)
+    return SentenceScorer(load_columns(path, FEATURES), float(data.get("threshold", 0.5)),
+                          load_columns(spans, SPAN_FEATURES) if spans.exists() else None)

@@ -168,11 +168,11 @@ def _context(quote: str, found: list[Entity], asked_terms: set[str]) -> list[tup
         before, after = words[:first], words[last + 1:]
         steps = [first - i for i, w in enumerate(before) if w[2]] + [i + 1 for i, w in enumerate(after) if w[2]]
 
-        def terms(near: int) -> frozenset:
-            return frozenset().union(*(w[2] for w in before[max(0, len(before) - near):] + after[:near]))
+        def terms(near: int, following: bool = True) -> float:
+            window = before[max(0, len(before) - near):] + (after[:near] if following else [])
+            return float(len(frozenset().union(*(w[2] for w in window))))
 
-        out.append((float(min(steps, default=FAR)), float(len(terms(NEAR_WORDS))), float(len(terms(WIDE_WORDS))),
-                    float(len(frozenset().union(*(w[2] for w in before[max(0, len(before) - NEAR_WORDS):]))))))
+        out.append((float(min(steps, default=FAR)), terms(NEAR_WORDS), terms(WIDE_WORDS), terms(NEAR_WORDS, False)))
     return out
 
 

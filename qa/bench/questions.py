@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     from dataclasses import replace
 
     from qa import Settings
-    from qa.answer.entities import DEFAULT_MODEL
+    from qa.answer.entities import DEFAULT_MODEL, pipeline
     from qa.generate.backends import load_generator
 
     parser = argparse.ArgumentParser(prog="python -m qa.bench questions", description=__doc__.splitlines()[0])
@@ -169,13 +169,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=1000, help="stop after this many questions in the file")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    import spacy
+    from .reader import gold_rows
 
-    nlp = spacy.load(DEFAULT_MODEL, exclude=["parser", "lemmatizer"])
     corpus = json.loads(args.corpus.read_text(encoding="utf-8"))
-    skip = {json.loads(line)["evidence"] for line in args.skip.read_text(encoding="utf-8").splitlines()
-            if line.strip() and "evidence" in json.loads(line)}
-    found = targets(corpus, skip, args.per_article, args.seed, nlp)
+    skip = {row["evidence"] for row in gold_rows(args.skip) if "evidence" in row}
+    found = targets(corpus, skip, args.per_article, args.seed, pipeline(DEFAULT_MODEL))
     print(f"questions: {len(found)} sentences to ask about", file=sys.stderr, flush=True)
     generator = load_generator(replace(Settings.from_env(), llm=args.llm))
     print(json.dumps({"written": generate(generator, found, args.out, args.limit), "out": str(args.out)}))
