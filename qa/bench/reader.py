@@ -1,7 +1,7 @@
 """Fit the learned sentence scorer and its refusal threshold: `python -m qa.bench reader --train OUT`.
 
-Training data: the corpus dev set (tests/data/corpus_dev.jsonl: questions in users' words on MultiHop-RAG's
-corpus, each with its evidence sentence, and near-miss questions no article answers) asked over the
+Training data: the corpus dev sets (tests/data/corpus_dev.jsonl and corpus_dev2.jsonl: questions in users' words on
+MultiHop-RAG's corpus, each with its evidence sentence, and near-miss questions no article answers) asked over the
 MultiHop-RAG index, MultiHop-RAG's dev queries that the factoid reader reads (its null queries as unanswerable,
 the others with their evidence facts) over the same index, and the seed sets (tests/data/gold_seeds.jsonl,
 tests/data/seeds_dev.jsonl) over a seed index. A candidate sentence is positive when it is (or holds) the evidence
@@ -343,12 +343,14 @@ def collected(assistant_factory, rows: list[dict], cache: Path | None) -> list[d
     return data
 
 
-def train(index_dir: Path, out: Path, gold: Path, seeds_gold: list[Path], cache: Path | None = None,
-          multihop: Path | None = None, extra: tuple[Path, ...] = (), multihop_facts: bool = False) -> dict:
+def train(index_dir: Path, out: Path, gold: list[Path], seeds_gold: list[Path], cache: Path | None = None,
+          multihop: Path | None = None, extra: tuple[Path, ...] = (), multihop_facts: bool = False,
+          tune=None) -> dict:
     """Collect, fine-tune the reader encoder, fit, choose the threshold 2-fold, write the models (the encoder's
     layers beside OUT); returns the dev figures. multihop: MultiHop-RAG's queries file, whose dev queries the factoid
     reader reads join the training data. extra: gold files (LLM-written questions) and, with multihop_facts, the
-    other MultiHop-RAG dev queries with their facts, which train only the reader encoder's first stage."""
+    other MultiHop-RAG dev queries with their facts, which train only the reader encoder's first stage. tune: the
+    reader encoder's TuneParams (default: TuneParams())."""
     from index import SEEDS, build_index
     from qa import Assistant, Settings
     from qa.answer.scorer import SPANS_FILE
@@ -360,7 +362,8 @@ def train(index_dir: Path, out: Path, gold: Path, seeds_gold: list[Path], cache:
     def corpus_assistant():
         return Assistant.open(settings=replace(base, index_dir=index_dir))
 
-    corpus = collected(corpus_assistant, gold_rows(gold), cache and cache.with_suffix(".corpus.pickle"))
+    corpus = [d for path in gold for d in collected(corpus_assistant, gold_rows(path),
+                                                    cache and cache.with_suffix(f".{path.stem}.pickle"))]
     hops = collected(corpus_assistant, multihop_rows(multihop),
                      cache and cache.with_suffix(".multihop.pickle")) if multihop else []
     seed_settings = replace(base, index_dir=Path(tempfile.mkdtemp(prefix="newsqa-seeds-")))
@@ -379,7 +382,7 @@ def train(index_dir: Path, out: Path, gold: Path, seeds_gold: list[Path], cache:
                          cache and cache.with_suffix(f".extra{len(extra_rows)}.pickle")) if extra_rows else []
     from .reader_encoder import TuneParams, pairs as encoder_pairs
 
-    tune = TuneParams()
+    tune = tune or TuneParams()
     tuned(data, tune, adapting, out.with_name(ENCODER_FILE),
           cache and cache.with_suffix(f".tuned-{len(data)}-{len(adapting)}-"
                                       f"{digest({**asdict(tune), 'folds': 'by article'})}.pickle"))
@@ -399,7 +402,8 @@ def train(index_dir: Path, out: Path, gold: Path, seeds_gold: list[Path], cache:
                                                              "params": PARAMS})
     names = " + ".join(path.name for path in seeds_gold)
     hopped = f" + MultiHop-RAG dev ({len(hops)})" if hops else ""
-    meta = {"threshold": threshold, "trained_on": f"{gold.name} ({len(corpus)}){hopped} + {names} ({len(seeds)})",
+    golds = " + ".join(path.name for path in gold)
+    meta = {"threshold": threshold, "trained_on": f"{golds} ({len(corpus)}){hopped} + {names} ({len(seeds)})",
             "params": SENTENCE_PARAMS, "encoder": {"file": ENCODER_FILE, **asdict(tune),
                                                    "extra": [path.name for path in extra]
                                                    + (["MultiHop-RAG dev facts"] if multihop_facts else []),
@@ -413,13 +417,21 @@ def train(index_dir: Path, out: Path, gold: Path, seeds_gold: list[Path], cache:
     return meta
 
 
+def tune_params(learning_rate: float | None):
+    """The reader encoder's TuneParams, with the learning rate given (None: the default's)."""
+    from .reader_encoder import TuneParams
+
+    return TuneParams() if learning_rate is None else TuneParams(learning_rate=learning_rate)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, fit, print the 2-fold figures."""
     parser = argparse.ArgumentParser(prog="python -m qa.bench reader", description=__doc__.splitlines()[0])
     parser.add_argument("--train", type=Path, required=True, metavar="OUT", help="where to write the model")
     parser.add_argument("--index-dir", type=Path, required=True, help="the MultiHop-RAG corpus index "
                         "(built by `python -m qa.bench multihop`)")
-    parser.add_argument("--gold", type=Path, default=DATA / "corpus_dev.jsonl")
+    parser.add_argument("--gold", type=Path, nargs="+", default=[DATA / "corpus_dev.jsonl", DATA / "corpus_dev2.jsonl"],
+                        help="gold sets on the MultiHop-RAG corpus (default: corpus_dev.jsonl and corpus_dev2.jsonl)")
     parser.add_argument("--seeds-gold", type=Path, nargs="+",
                         default=[DATA / "gold_seeds.jsonl", DATA / "seeds_dev.jsonl"],
                         help="gold sets on the seed articles, asked over one seed index (default: gold_seeds.jsonl "
@@ -433,12 +445,14 @@ def main(argv: list[str] | None = None) -> int:
                         "`python -m qa.bench questions` writes over the even-index articles)")
     parser.add_argument("--multihop-facts", action="store_true",
                         help="MultiHop-RAG's other dev queries with their evidence facts join that first stage")
+    parser.add_argument("--learning-rate", type=float, help="the reader encoder's fine-tuning learning rate "
+                        "(default: TuneParams's)")
     args = parser.parse_args(argv)
     if args.multihop is not None and not args.multihop.exists():
         parser.error(f"{args.multihop} not found (set NEWSQA_SHARED, or give --multihop alone to leave MultiHop-RAG's "
                      "queries out)")
     print(json.dumps(train(args.index_dir, args.train, args.gold, args.seeds_gold, args.cache, args.multihop,
-                           tuple(args.extra), args.multihop_facts), indent=2))
+                           tuple(args.extra), args.multihop_facts, tune_params(args.learning_rate)), indent=2))
     return 0
 
 

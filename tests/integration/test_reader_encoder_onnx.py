@@ -18,7 +18,7 @@ def test_the_session10_reader_needs_no_second_encoder(seed_settings):
 def test_the_default_reader_reads_with_its_own_encoder(assistant):
     reader = assistant._reader
     assert reader.encoder is not None and reader.encoder is not assistant._corpus.embedder
-    assert reader.encoder.variant == "onnx-fp32" and "reader-encoder" in reader.encoder.name
+    assert reader.encoder.variant == "onnx-int8" and "reader-encoder" in reader.encoder.name  # the default precision
     question = "How many US soldiers are left in Iraq?"
     _, way, found = assistant.reading(question)
     assert way == "factoid"

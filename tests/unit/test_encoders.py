@@ -58,3 +58,17 @@ def test_an_other_encoder_is_a_409_over_rest():
     from qa.serve.api import STATUS
 
     assert next(STATUS[c] for c in EncoderMismatch.__mro__ if c in STATUS) == 409
+
+
+def test_the_reader_encoder_runs_int8_by_default_and_follows_its_own_precision_setting():
+    from qa import Settings
+    from qa.answer.encoder import _variant
+
+    assert _variant(Settings.from_env(env={})) == "onnx-int8"
+    assert _variant(Settings.from_env(env={"NEWSQA_READER_ENCODER_PRECISION": "fp32"})) == "onnx-fp32"
+    # the index's own int8 setting does not decide it, and an index in torch keeps the reader in torch
+    assert _variant(Settings.from_env(env={"NEWSQA_ENCODER": "onnx-int8",
+                                           "NEWSQA_READER_ENCODER_PRECISION": "fp32"})) == "onnx-fp32"
+    assert _variant(Settings.from_env(env={"NEWSQA_ENCODER": "torch"})) == "torch-fp32"
+    with pytest.raises(ValueError, match="NEWSQA_READER_ENCODER_PRECISION='int4': use one of int8, fp32"):
+        _variant(Settings.from_env(env={"NEWSQA_READER_ENCODER_PRECISION": "int4"}))
