@@ -31,7 +31,7 @@ from .spans import render, short_span
 from .types import is_heading
 from .verdicts import VerdictModel
 
-SENTENCE_BATCH = 4
+SENTENCE_BATCH = 1
 SENTENCE_CHARS = 600
 CACHE_SIZE = 50_000
 CONSENSUS_TYPES = ("PERSON", "ORG", "OTHER", "PLACE")
@@ -198,8 +198,9 @@ class ExtractiveReader:
         embedder = embedder or self.embedder
         keys = [(s.passage.article_id, s.start, s.end, id(embedder)) for s in found]
         missing = [i for i, key in enumerate(keys) if key not in self._vectors]
-        # Shortest first, in small batches, so that little padding is computed; a run-on "sentence" (a
-        # list, a table) is judged by its first SENTENCE_CHARS characters.
+        # One at a time (SENTENCE_BATCH): no padding is computed, and an int8 encoder, whose dynamic quantisation
+        # scales each batch as a whole, gives a sentence the same vector whatever was asked before; a run-on
+        # "sentence" (a list, a table) is judged by its first SENTENCE_CHARS characters.
         missing.sort(key=lambda i: len(found[i].text))
         for start in range(0, len(missing), SENTENCE_BATCH):
             batch = missing[start:start + SENTENCE_BATCH]
