@@ -31,7 +31,6 @@ from .spans import render, short_span
 from .types import is_heading
 from .verdicts import VerdictModel
 
-SENTENCE_BATCH = 1
 SENTENCE_CHARS = 600
 CACHE_SIZE = 50_000
 CONSENSUS_TYPES = ("PERSON", "ORG", "OTHER", "PLACE")
@@ -198,14 +197,11 @@ class ExtractiveReader:
         embedder = embedder or self.embedder
         keys = [(s.passage.article_id, s.start, s.end, id(embedder)) for s in found]
         missing = [i for i, key in enumerate(keys) if key not in self._vectors]
-        # One at a time (SENTENCE_BATCH): no padding is computed, and an int8 encoder, whose dynamic quantisation
-        # scales each batch as a whole, gives a sentence the same vector whatever was asked before; a run-on
-        # "sentence" (a list, a table) is judged by its first SENTENCE_CHARS characters.
-        missing.sort(key=lambda i: len(found[i].text))
-        for start in range(0, len(missing), SENTENCE_BATCH):
-            batch = missing[start:start + SENTENCE_BATCH]
-            for i, vector in zip(batch, embedder.embed([found[i].text[:SENTENCE_CHARS] for i in batch])):
-                self._vectors[keys[i]] = vector
+        # One at a time: no padding is computed, and an int8 encoder, whose dynamic quantisation scales each batch
+        # as a whole, gives a sentence the same vector whatever was asked before; a run-on "sentence" (a list, a
+        # table) is judged by its first SENTENCE_CHARS characters.
+        for i in missing:
+            self._vectors[keys[i]] = embedder.embed([found[i].text[:SENTENCE_CHARS]])[0]
         while len(self._vectors) > CACHE_SIZE:
             self._vectors.popitem(last=False)
         return np.stack([self._vectors[key] for key in keys]) if keys else np.zeros((0, 1), np.float32)

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from . import ROOT, multihop_dir
+from .reader_encoder import TuneParams
 
 DATA = ROOT / "tests" / "data"
 PARAMS = {"max_iter": 150, "learning_rate": 0.05, "max_leaf_nodes": 15, "min_samples_leaf": 10,
@@ -345,12 +346,12 @@ def collected(assistant_factory, rows: list[dict], cache: Path | None) -> list[d
 
 def train(index_dir: Path, out: Path, gold: list[Path], seeds_gold: list[Path], cache: Path | None = None,
           multihop: Path | None = None, extra: tuple[Path, ...] = (), multihop_facts: bool = False,
-          tune=None) -> dict:
+          tune: TuneParams = TuneParams()) -> dict:
     """Collect, fine-tune the reader encoder, fit, choose the threshold 2-fold, write the models (the encoder's
     layers beside OUT); returns the dev figures. multihop: MultiHop-RAG's queries file, whose dev queries the factoid
     reader reads join the training data. extra: gold files (LLM-written questions) and, with multihop_facts, the
-    other MultiHop-RAG dev queries with their facts, which train only the reader encoder's first stage. tune: the
-    reader encoder's TuneParams (default: TuneParams())."""
+    other MultiHop-RAG dev queries with their facts, which train only the reader encoder's first stage. tune: how
+    the reader encoder is fine-tuned."""
     from index import SEEDS, build_index
     from qa import Assistant, Settings
     from qa.answer.scorer import SPANS_FILE
@@ -380,9 +381,8 @@ def train(index_dir: Path, out: Path, gold: list[Path], seeds_gold: list[Path], 
         extra_rows += multihop_fact_rows(multihop, {d["row"]["question"] for d in hops})
     adapting = collected(corpus_assistant, extra_rows,
                          cache and cache.with_suffix(f".extra{len(extra_rows)}.pickle")) if extra_rows else []
-    from .reader_encoder import TuneParams, pairs as encoder_pairs
+    from .reader_encoder import pairs as encoder_pairs
 
-    tune = tune or TuneParams()
     tuned(data, tune, adapting, out.with_name(ENCODER_FILE),
           cache and cache.with_suffix(f".tuned-{len(data)}-{len(adapting)}-"
                                       f"{digest({**asdict(tune), 'folds': 'by article'})}.pickle"))
@@ -417,13 +417,6 @@ def train(index_dir: Path, out: Path, gold: list[Path], seeds_gold: list[Path], 
     return meta
 
 
-def tune_params(learning_rate: float | None):
-    """The reader encoder's TuneParams, with the learning rate given (None: the default's)."""
-    from .reader_encoder import TuneParams
-
-    return TuneParams() if learning_rate is None else TuneParams(learning_rate=learning_rate)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, fit, print the 2-fold figures."""
     parser = argparse.ArgumentParser(prog="python -m qa.bench reader", description=__doc__.splitlines()[0])
@@ -445,14 +438,14 @@ def main(argv: list[str] | None = None) -> int:
                         "`python -m qa.bench questions` writes over the even-index articles)")
     parser.add_argument("--multihop-facts", action="store_true",
                         help="MultiHop-RAG's other dev queries with their evidence facts join that first stage")
-    parser.add_argument("--learning-rate", type=float, help="the reader encoder's fine-tuning learning rate "
-                        "(default: TuneParams's)")
+    parser.add_argument("--learning-rate", type=float, default=TuneParams.learning_rate,
+                        help="the reader encoder's fine-tuning learning rate (default: %(default)s)")
     args = parser.parse_args(argv)
     if args.multihop is not None and not args.multihop.exists():
         parser.error(f"{args.multihop} not found (set NEWSQA_SHARED, or give --multihop alone to leave MultiHop-RAG's "
                      "queries out)")
     print(json.dumps(train(args.index_dir, args.train, args.gold, args.seeds_gold, args.cache, args.multihop,
-                           tuple(args.extra), args.multihop_facts, tune_params(args.learning_rate)), indent=2))
+                           tuple(args.extra), args.multihop_facts, TuneParams(learning_rate=args.learning_rate)), indent=2))
     return 0
 
 
