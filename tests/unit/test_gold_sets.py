@@ -13,7 +13,7 @@ from qa.bench.reader import gold_rows, normalize, short_correct
 from tests.conftest import ROOT
 
 DATA = ROOT / "tests" / "data"
-TRAINING = ("corpus_dev.jsonl", "corpus_dev2.jsonl")
+TRAINING = ("corpus_dev.jsonl", "corpus_dev2.jsonl", "corpus_dev3.jsonl")
 SETS = (*TRAINING, "corpus_test.jsonl")
 TYPES = {"number", "date", "person", "org", "place", "other"}
 
@@ -39,9 +39,10 @@ def test_rows_are_well_formed(name):
             assert r["answers"] == [], r["id"]
 
 
-def test_second_dev_set_is_large_and_says_why_each_near_miss_is_one():
-    rows = gold_rows(DATA / "corpus_dev2.jsonl")
-    assert sum(r["answerable"] for r in rows) >= 500 and sum(not r["answerable"] for r in rows) >= 100
+@pytest.mark.parametrize("name, answerable, near_miss", [("corpus_dev2.jsonl", 500, 100), ("corpus_dev3.jsonl", 900, 120)])
+def test_later_dev_sets_are_large_and_say_why_each_near_miss_is_one(name, answerable, near_miss):
+    rows = gold_rows(DATA / name)
+    assert sum(r["answerable"] for r in rows) >= answerable and sum(not r["answerable"] for r in rows) >= near_miss
     assert all(r.get("why") for r in rows if not r["answerable"])
 
 
@@ -60,12 +61,13 @@ def test_no_training_set_is_written_on_a_test_article(articles):
         assert not test_urls & {r["url"] for r in gold_rows(DATA / name)}, name
 
 
-def test_questions_are_worded_away_from_their_evidence():
-    """Users have not seen the sentence: no question of the second dev set copies six words running of it."""
+@pytest.mark.parametrize("name", ["corpus_dev2.jsonl", "corpus_dev3.jsonl"])
+def test_questions_are_worded_away_from_their_evidence(name):
+    """Users have not seen the sentence: no question of the later dev sets copies six words running of it."""
     def runs(question: str, evidence: str) -> int:
         words, text = normalize(question).split(), f" {normalize(evidence)} "
         return max((j - i for i in range(len(words)) for j in range(i + 1, len(words) + 1)
                     if f" {' '.join(words[i:j])} " in text), default=0)
-    rows = [r for r in gold_rows(DATA / "corpus_dev2.jsonl") if r["answerable"]]
+    rows = [r for r in gold_rows(DATA / name) if r["answerable"]]
     assert max(runs(r["question"], r["evidence"]) for r in rows) <= 5
     assert not [r["id"] for r in rows if re.search(r"\bsentence\b|\barticle says\b", r["question"], re.I)]
