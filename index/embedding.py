@@ -94,7 +94,6 @@ class OnnxEmbedder:
 
     def __init__(self, name: str = BUNDLED_MODEL, batch_size: int = 32, variant: str = "onnx-fp32",
                  cache_dir: Path = DEFAULT_CACHE, threads: int = 0):
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         model_dir = resolve_model_path(name)
@@ -107,15 +106,7 @@ class OnnxEmbedder:
         self._tokenizer = Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json"))
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(int(length))
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or os.cpu_count() or 1
-        options.inter_op_num_threads = 1
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # idle threads sleep: the
-        # machine is shared with Chroma, the app's other threads and other processes
-        path = exported_model(model_dir, variant, cache_dir)
-        self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self._session = onnx_session(exported_model(model_dir, variant, cache_dir), threads)
         self.dimension = int(self._session.get_outputs()[0].shape[-1])
         self._lock = threading.Lock()
 
@@ -126,7 +117,7 @@ class OnnxEmbedder:
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         for i in range(0, len(order), self.batch_size):
             rows = order[i:i + self.batch_size]
-            feed = _padded([ids[r] for r in rows])
+            feed = padded([ids[r] for r in rows])
             with self._lock:
                 out[rows] = self._session.run(None, feed)[0]
         return out
@@ -138,15 +129,33 @@ class OnnxEmbedder:
         return [len(e.ids) for e in self._counter.encode_batch(list(texts), add_special_tokens=False)]
 
 
-def _padded(rows: list[list[int]]) -> dict[str, np.ndarray]:
-    """One batch's inputs, padded to its longest row."""
+def onnx_session(path: Path, threads: int = 0):
+    """An ONNX Runtime session on the CPU: `threads` intra-op threads (0: one per core), run sequentially, the graph
+    optimised, idle threads sleeping (the machine is shared with Chroma, the app's other threads and other
+    processes)."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads or os.cpu_count() or 1
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def padded(rows: list[list[int]], types: list[list[int]] | None = None) -> dict[str, np.ndarray]:
+    """One batch's inputs, padded to its longest row (`types`: each row's token types, else all 0)."""
     width = max(len(r) for r in rows)
     ids = np.zeros((len(rows), width), dtype=np.int64)
     mask = np.zeros((len(rows), width), dtype=np.int64)
+    kinds = np.zeros((len(rows), width), dtype=np.int64)
     for n, row in enumerate(rows):
         ids[n, :len(row)] = row
         mask[n, :len(row)] = 1
-    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        if types is not None:
+            kinds[n, :len(row)] = types[n]
+    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": kinds}
 
 
 @lru_cache(maxsize=4)

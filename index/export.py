@@ -1,7 +1,8 @@
 """The exported encoder: the installed sentence-transformers weights as an optimised ONNX Runtime graph.
 
 Exported by the project itself (no download): `torch.onnx.export` of the BERT body with mean pooling and
-normalisation in the graph, then onnxruntime's transformer optimiser (fused attention, GELU, layer norms),
+normalisation in the graph (or, for a folder whose config names a sequence-classification model, such as the
+reader's cross-encoder, the body with its one-logit head), then onnxruntime's transformer optimiser (fused attention, GELU, layer norms),
 optionally int8 weights (`quantize_dynamic`). Cached per model file and onnxruntime version, written once
 (atomically: several processes may race to export, the last rename wins with an identical file).
 """
@@ -73,7 +74,25 @@ def _key(model_dir: str) -> str:
 
 
 def _export(model_dir: str, out: Path) -> None:
-    """torch.onnx.export of the model with mean pooling and L2 normalisation: (ids, mask, types) -> unit vectors."""
+    """torch.onnx.export of the model with mean pooling and L2 normalisation: (ids, mask, types) -> unit vectors;
+    of a sequence-classification model (its config says so): (ids, mask, types) -> its logits."""
+    import torch
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    config = json.loads((Path(model_dir) / "config.json").read_text())
+    classifier = any(name.endswith("ForSequenceClassification") for name in config.get("architectures", ()))
+    module, sample = _logits(model_dir) if classifier else _pooled(model_dir)
+    output = "logits" if classifier else "vector"
+    axes = {name: {0: "batch", 1: "tokens"} for name in INPUTS} | {output: {0: "batch"}}
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the TorchScript exporter's notes on traced control flow
+        torch.onnx.export(module.eval(), tuple(sample[name] for name in INPUTS), str(out), input_names=list(INPUTS),
+                          output_names=[output], dynamic_axes=axes, opset_version=17, dynamo=False)
+
+
+def _pooled(model_dir: str):
+    """The sentence-transformers model as a module (ids, mask, types) -> unit vectors, and a sample input."""
     import torch
     from sentence_transformers import SentenceTransformer
 
@@ -91,19 +110,33 @@ def _export(model_dir: str, out: Path) -> None:
             mean = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
             return torch.nn.functional.normalize(mean, p=2, dim=1)
 
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()
     model = SentenceTransformer(model_dir, device="cpu")
     body = model[0].auto_model.eval()
     body.set_attn_implementation("eager")  # the optimiser fuses the eager attention pattern, not SDPA's
-    sample = model.tokenizer(["an example", "a longer example sentence"], padding=True, return_tensors="pt")
-    axes = {name: {0: "batch", 1: "tokens"} for name in INPUTS} | {"vector": {0: "batch"}}
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the TorchScript exporter's notes on traced control flow
-        torch.onnx.export(Pooled(body).eval(), tuple(sample[name] for name in INPUTS), str(out),
-                          input_names=list(INPUTS), output_names=["vector"], dynamic_axes=axes, opset_version=17,
-                          dynamo=False)
+    return Pooled(body), model.tokenizer(["an example", "a longer example sentence"], padding=True, return_tensors="pt")
+
+
+def _logits(model_dir: str):
+    """A sequence-classification model as a module (ids, mask, types) -> logits, and a sample (question, sentence)
+    input."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    class Logits(torch.nn.Module):
+        """The model's logits alone."""
+
+        def __init__(self, model):
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return self.model(input_ids=input_ids, attention_mask=attention_mask,
+                              token_type_ids=token_type_ids).logits
+
+    model = AutoModelForSequenceClassification.from_pretrained(model_dir).eval()
+    model.set_attn_implementation("eager")
+    sample = AutoTokenizer.from_pretrained(model_dir)(["a question"], ["an example sentence"], return_tensors="pt")
+    return Logits(model), sample
 
 
 def _optimise(raw: Path, out: Path, model_dir: str) -> None:

@@ -21,6 +21,7 @@ from .answer import REFUSAL, Answer, AnswerPolicy, ExtractiveReader
 from .answer.claims import is_yes_no, split_claims
 from .answer.conversation import rewrite
 from .answer.entities import EntityReader
+from .answer.cross import load_cross_encoder
 from .answer.encoder import load_reader_encoder
 from .answer.scorer import load_scorer
 from .answer.verdicts import load_verdicts
@@ -51,6 +52,8 @@ class Assistant:
                                         entities=EntityReader(settings.ner_model),
                                         verdicts=load_verdicts(settings.verdicts),
                                         encoder=load_reader_encoder(settings) if scorer and scorer.reads_encoder
+                                        else None,
+                                        cross=load_cross_encoder(settings, scorer.path) if scorer and scorer.reads_cross
                                         else None)
         self._synthesizer = synthesizer
         self._write_lock = threading.Lock()

@@ -19,6 +19,8 @@ from index.settings import BUNDLED_MODEL
 
 DEFAULT_LAYERS = Path(__file__).resolve().parent / "data" / "reader-encoder.safetensors"
 PRECISIONS = {"int8": "onnx-int8", "fp32": "onnx-fp32"}
+HEAD = "classifier."
+"""The tensors of a sequence-classification head (a cross-encoder's layers file holds them)."""
 BASE_FILES = ("config.json", "config_sentence_transformers.json", "modules.json", "sentence_bert_config.json",
               "special_tokens_map.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt")
 
@@ -38,11 +40,14 @@ def load_reader_encoder(settings) -> Embedder | None:
                          settings.encoder_threads)
 
 
-def merged_model(layers: Path, cache_dir: Path) -> Path:
-    """A sentence-transformers folder: the bundled model with the layers file's tensors in place of its own,
-    written once per layers file under the cache folder (atomically: the last rename wins)."""
+def merged_model(layers: Path, cache_dir: Path, folder: str = "reader-encoder") -> Path:
+    """A model folder: the bundled model with the layers file's tensors in place of its own, written once per layers
+    file under the cache folder (atomically: the last rename wins). A layers file with a head ('classifier.*', the
+    reader's cross-encoder) makes a sequence-classification folder."""
+    from safetensors.numpy import load_file
+
     digest = hashlib.sha1(layers.read_bytes()).hexdigest()[:16]
-    target = cache_dir / "reader-encoder" / digest
+    target = cache_dir / folder / digest
     if (target / "model.safetensors").exists():
         return target
     base = Path(resolve_model_path(BUNDLED_MODEL))
@@ -54,7 +59,13 @@ def merged_model(layers: Path, cache_dir: Path) -> Path:
     for sub in base.iterdir():  # the pooling and normalisation modules' folders
         if sub.is_dir():
             shutil.copytree(sub, staging / sub.name, dirs_exist_ok=True)
-    (staging / "model.safetensors").write_bytes(merge(base, layers))
+    changed = load_file(str(layers))
+    (staging / "model.safetensors").write_bytes(merge(base, layers, changed))
+    if any(name.startswith(HEAD) for name in changed):
+        config = json.loads((base / "config.json").read_text()) | {
+            "architectures": ["BertForSequenceClassification"], "id2label": {"0": "LABEL_0"},
+            "label2id": {"LABEL_0": 0}}
+        (staging / "config.json").write_text(json.dumps(config, indent=2))
     (staging / "merged_from.json").write_text(json.dumps({"layers": str(layers), "sha1": digest}))
     try:
         staging.rename(target)
@@ -63,17 +74,22 @@ def merged_model(layers: Path, cache_dir: Path) -> Path:
     return target
 
 
-def merge(base: Path, layers: Path) -> bytes:
-    """The base model's weights with the layers file's tensors (float16 there) put in, as safetensors bytes."""
+def merge(base: Path, layers: Path, changed: dict | None = None) -> bytes:
+    """The base model's weights with the layers file's tensors (float16 there) put in, as safetensors bytes. With
+    a head (tensors named 'classifier.*'), the body's tensors are named as a sequence-classification model's."""
     from safetensors.numpy import load_file, save
 
     weights = load_file(str(base / "model.safetensors"))
-    changed = load_file(str(layers))
-    unknown = set(changed) - set(weights)
+    changed = changed if changed is not None else load_file(str(layers))
+    unknown = {name for name in changed if name not in weights and not name.startswith(HEAD)}
     if unknown:
         raise ValueError(f"{layers}: tensors {sorted(unknown)[:3]} are not in the bundled model")
+    head = {name: tensor.astype("float32") for name, tensor in changed.items() if name.startswith(HEAD)}
     for name, tensor in changed.items():
-        weights[name] = tensor.astype(weights[name].dtype)
+        if name in weights:
+            weights[name] = tensor.astype(weights[name].dtype)
+    if head:
+        weights = {f"bert.{name}": tensor for name, tensor in weights.items()} | head
     return save(weights)
 
 

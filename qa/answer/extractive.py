@@ -20,6 +20,7 @@ from .citations import Citation
 from .claims import claim_evidence, is_yes_no, split_claims
 from .compose import compose, compose_claims
 from .consensus import agree
+from .cross import CrossEncoder
 from .differences import Figure, dated_short, differing
 from .entities import Entity, EntityReader
 from .features import rows
@@ -62,9 +63,10 @@ class ExtractiveReader:
 
     def __init__(self, embedder: Embedder, policy: AnswerPolicy = AnswerPolicy(),
                  scorer: SentenceScorer | None = None, entities: EntityReader | None = None,
-                 verdicts: VerdictModel | None = None, encoder: Embedder | None = None):
+                 verdicts: VerdictModel | None = None, encoder: Embedder | None = None, cross: CrossEncoder | None = None):
         self.embedder = embedder
         self.encoder = encoder
+        self.cross = cross
         self.policy = policy
         self.scorer = scorer
         self.verdicts = verdicts
@@ -152,8 +154,9 @@ class ExtractiveReader:
         entities = self.entity_reader.entities([s.text for s in scored])
         ranks = {p.id: rank for rank, p in reversed(list(enumerate(passages, 1)))}
         spans = self.scorer.spans if self.scorer is not None else None
+        cross = self.cross.scores(query.text, [s.text for s in scored]) if self.cross is not None and scored else None
         return Candidates(scored, entities, rows(query, scored, entities, ranks, idf, spans,
-                                                 self.tuned_cosines(query.text, scored)))
+                                                 self.tuned_cosines(query.text, scored), cross))
 
     def tuned_cosines(self, question: str, scored: Sequence[Scored]) -> np.ndarray | None:
         """The reader encoder's cosine between the question and each candidate (None without the encoder)."""

@@ -19,15 +19,20 @@ FEATURES = ("similarity", "relative_similarity", "similarity_rank", "coverage", 
             "type_ok", "names_ok", "typed_entities", "new_entities", "passage_rank", "passage_score", "heading",
             "idf_precision", "idf_recall", "words", "question_terms", "same_article_rank",
             *(f"asks_{t.lower()}" for t in TYPES), "open_entities", "span_chance",
-            "tuned_similarity", "relative_tuned_similarity", "tuned_rank")
+            "tuned_similarity", "relative_tuned_similarity", "tuned_rank", "cross_score", "relative_cross_score",
+            "cross_rank")
 TUNED = ("tuned_similarity", "relative_tuned_similarity", "tuned_rank")
 """The reader encoder's cosine (qa/answer/encoder.py), its distance to the best candidate's and its rank."""
+CROSS = ("cross_score", "relative_cross_score", "cross_rank")
+"""The cross-encoder's logit (qa/answer/cross.py), its distance to the best candidate's and its rank (among the
+candidates that hold the question's names first, as the TUNED columns)."""
 
 
 def rows(query: Query, scored: Sequence[Scored], entities: Sequence[tuple[Entity, ...]], ranks: dict[str, int],
-         idf: dict, spans=None, tuned: np.ndarray | None = None) -> np.ndarray:
+         idf: dict, spans=None, tuned: np.ndarray | None = None, cross: np.ndarray | None = None) -> np.ndarray:
     """One row of FEATURES per scored sentence (in the given order); `tuned`: the reader encoder's cosines (None:
-    the base encoder's stand in)."""
+    the base encoder's stand in); `cross`: the cross-encoder's logits (None: zeros, read by no scorer fitted
+    without them)."""
     if not scored:
         return np.zeros((0, len(FEATURES)))
     sims = np.array([s.similarity for s in scored])
@@ -49,15 +54,16 @@ def rows(query: Query, scored: Sequence[Scored], entities: Sequence[tuple[Entity
                     span_chance(query, quote, ents, spans)])
         seen[s.passage.article_id] = seen.get(s.passage.article_id, 0) + 1
     named = np.array([s.names_ok for s in scored])
-    return np.hstack([np.array(out, dtype=np.float64), cosine if tuned is None else cosine_columns(tuned, named)])
+    return np.hstack([np.array(out, dtype=np.float64), cosine if tuned is None else cosine_columns(tuned, named),
+                      np.zeros((len(scored), len(CROSS))) if cross is None else cosine_columns(cross, named)])
 
 
 def cosine_columns(cosines: np.ndarray, named: np.ndarray | None = None) -> np.ndarray:
-    """A cosine per candidate as three columns: the cosine, its gap to the best and its rank (1 = best; ties in
-    order), as both the base encoder's (similarity ...) and the reader encoder's (TUNED) columns are read.
-    `named` (the reader encoder's columns): which candidates hold the question's names; when any does, the best
-    and the ranks are taken among them, so a sentence about another village or company does not outrank the one
-    about the name asked (the others rank after them)."""
+    """A score per candidate (a cosine, or the cross-encoder's logit) as three columns: the score, its gap to the
+    best and its rank (1 = best; ties in order), as the base encoder's (similarity ...), the reader encoder's (TUNED)
+    and the cross-encoder's (CROSS) columns are read. `named` (the TUNED and CROSS columns): which candidates hold
+    the question's names; when any does, the best and the ranks are taken among them, so a sentence about another
+    village or company does not outrank the one about the name asked (the others rank after them)."""
     cosines = np.asarray(cosines, dtype=np.float64)
     pool = np.ones(len(cosines), dtype=bool) if named is None else np.asarray(named, dtype=bool)
     if not pool.any():

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..retrieve.trees import TreeEnsemble, model_file
-from .features import FEATURES, TUNED
+from .features import CROSS, FEATURES, TUNED
 from .spans import SPAN_FEATURES
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "data" / "reader.json"
@@ -43,6 +43,8 @@ class SentenceScorer:
     model: Columns
     threshold: float
     spans: Columns | None = None
+    path: Path | None = None
+    """The model file (the encoders fitted with it lie beside it)."""
 
     @property
     def columns(self) -> tuple[int, ...]:
@@ -53,6 +55,11 @@ class SentenceScorer:
     def reads_encoder(self) -> bool:
         """Does the scorer read the reader encoder's cosine (qa/answer/encoder.py)?"""
         return any(FEATURES[c] in TUNED for c in self.columns)
+
+    @property
+    def reads_cross(self) -> bool:
+        """Does the scorer read the cross-encoder's logit (qa/answer/cross.py)?"""
+        return any(FEATURES[c] in CROSS for c in self.columns)
 
     def probabilities(self, rows: np.ndarray) -> np.ndarray:
         """One probability per row (of all FEATURES; the model reads the columns it was fitted on)."""
@@ -78,4 +85,4 @@ def load_scorer(setting: str) -> SentenceScorer | None:
     data = json.loads(path.read_text(encoding="utf-8"))
     spans = path.with_name(SPANS_FILE)
     return SentenceScorer(load_columns(path, FEATURES), float(data.get("threshold", 0.5)),
-                          load_columns(spans, SPAN_FEATURES) if spans.exists() else None)
+                          load_columns(spans, SPAN_FEATURES) if spans.exists() else None, path)

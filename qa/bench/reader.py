@@ -20,7 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.answer.cross import LAYERS_FILE as CROSS_FILE
+
 from . import ROOT, multihop_dir
+from .reader_cross import CrossParams
 from .reader_encoder import TuneParams
 
 DATA = ROOT / "tests" / "data"
@@ -35,8 +38,10 @@ USED = ("similarity", "relative_similarity", "similarity_rank", "coverage", "rel
 """The sentence scorer's features: those that mean the same on any corpus. No absolute retrieval scores, and no
 IDF-weighted overlap: over two seed articles every word's IDF is nearly the same, so the IDF features put the
 seeds' answers below the threshold that suits 609 articles (docs/answers.md, session 9). The tuned_* columns are
-the reader encoder's (fine-tuned by this command; session 13)."""
+the reader encoder's (fine-tuned by this command; session 13). The cross-encoder's columns (CROSS) join them when
+it is fitted too (session 17)."""
 ENCODER_FILE = "reader-encoder.safetensors"
+SENTENCE_CHARS = 600
 THRESHOLDS = tuple(round(x, 2) for x in np.arange(0.05, 0.96, 0.025))
 OUTCOMES = ("right", "wrong", "refused", "null_refused", "null_answered")
 """The 2-fold tallies per threshold, in this order, in the model file (the refusal curve)."""
@@ -202,20 +207,28 @@ class _Sklearn:
         return self.model.decision_function(rows)
 
 
-def fit(data: list[dict]):
-    """A gradient-boosted classifier on every candidate of the questions given (the USED columns)."""
+def fit(data: list[dict], names: tuple[str, ...] = USED):
+    """A gradient-boosted classifier on every candidate of the questions given (the named columns)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    x = np.concatenate([used(d["x"]) for d in data if len(d["x"])])
+    x = np.concatenate([used(d["x"], names) for d in data if len(d["x"])])
     y = np.concatenate([d["y"] for d in data if len(d["x"])])
     return HistGradientBoostingClassifier(**SENTENCE_PARAMS).fit(x, y)
 
 
-def used(x: np.ndarray) -> np.ndarray:
-    """The USED columns of full feature rows."""
+def used(x: np.ndarray, names: tuple[str, ...] = USED) -> np.ndarray:
+    """The named columns of full feature rows."""
     from qa.answer.features import FEATURES
 
-    return x[:, [FEATURES.index(n) for n in USED]]
+    return widened(x)[:, [FEATURES.index(n) for n in names]]
+
+
+def columns(encoder: bool, cross: bool) -> tuple[str, ...]:
+    """The sentence scorer's features: USED, without the reader encoder's when it is not fitted, with the
+    cross-encoder's when it is."""
+    from qa.answer.features import CROSS, TUNED
+
+    return tuple(n for n in USED if encoder or n not in TUNED) + (CROSS if cross else ())
 
 
 def outcomes(data: list[dict], chances: list[np.ndarray], threshold: float) -> dict:
@@ -293,6 +306,28 @@ def tuned(data: list[dict], params, extra: list[dict], layers: Path, cache: Path
         cache.write_bytes(pickle.dumps(([d["x"][:, columns] for d in data], layers.read_bytes())))
 
 
+def fixed_tuned(data: list[dict], assistant, layers: Path, out: Path) -> None:
+    """Fill the tuned_* columns with the cosines of a reader encoder already fitted (its layers file), as the reader
+    computes them (the encoder at its configured precision, each sentence alone), and copy its layers beside OUT.
+    For questions the encoder never saw, these are out-of-sample without fine-tuning anything."""
+    import shutil
+
+    from qa.answer.features import FEATURES, TUNED, cosine_columns
+
+    reader = assistant._reader
+    first = FEATURES.index(TUNED[0])
+    for d in data:
+        d["x"] = widened(d["x"])
+        if len(d["x"]):
+            vectors = np.vstack([reader.encoder.embed([text[:SENTENCE_CHARS]]) for text in [d["query"].text] + d["texts"]])
+            named = d["x"][:, FEATURES.index("names_ok")] > 0
+            d["x"][:, first:first + len(TUNED)] = cosine_columns(vectors[1:] @ vectors[0], named)
+    target = out.with_name(ENCODER_FILE)
+    if target.resolve() != layers.resolve():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(layers, target)
+
+
 def digest(value) -> str:
     """A short hash of a JSON-able value (names a cache file by the parameters it was made with)."""
     import hashlib
@@ -300,11 +335,47 @@ def digest(value) -> str:
     return hashlib.sha1(json.dumps(value, sort_keys=True).encode()).hexdigest()[:10]
 
 
-def cross_validated(data: list[dict]) -> list[np.ndarray]:
+def cross_validated(data: list[dict], names: tuple[str, ...] = USED) -> list[np.ndarray]:
     """Each question's candidate probabilities from a model fitted on the other half of the questions."""
     first, second = halves(data, data)
-    models = [fit(second), fit(first)]
-    return [models[fold(d["row"])].predict_proba(used(d["x"]))[:, 1] if len(d["x"]) else np.zeros(0) for d in data]
+    models = [fit(second, names), fit(first, names)]
+    return [models[fold(d["row"])].predict_proba(used(d["x"], names))[:, 1] if len(d["x"]) else np.zeros(0)
+            for d in data]
+
+
+def with_cross(data: list[dict], params: CrossParams, layers: Path, cache: Path | None) -> None:
+    """Fill the CROSS columns with out-of-fold logits (each half's from a cross-encoder fine-tuned on the other half,
+    the halves the sentence scorer is cross-validated on) and write the cross-encoder fine-tuned on every question
+    to `layers`; or, when cache holds them (a run on the same questions with the same parameters), take both from
+    there."""
+    import pickle
+
+    from qa.answer.features import CROSS, FEATURES, cosine_columns
+
+    from . import reader_cross
+
+    first = FEATURES.index(CROSS[0])
+    if cache and cache.exists():
+        kept, weights = pickle.loads(cache.read_bytes())
+    else:
+        split = halves(data, data)
+        kept = [None] * len(data)
+        position = {id(d): n for n, d in enumerate(data)}
+        for h in (0, 1):
+            trained = reader_cross.fine_tune(reader_cross.groups(split[1 - h], params), params)
+            for d in split[h]:
+                kept[position[id(d)]] = reader_cross.scores(trained, d["query"].text, d["texts"], params.max_tokens)
+        reader_cross.save(reader_cross.fine_tune(reader_cross.groups(data, params), params), layers, params)
+        weights = layers.read_bytes()
+        if cache:
+            cache.write_bytes(pickle.dumps((kept, weights)))
+    for d, logits in zip(data, kept):
+        d["x"] = widened(d["x"])
+        if len(d["x"]):
+            named = d["x"][:, FEATURES.index("names_ok")] > 0
+            d["x"][:, first:first + len(CROSS)] = cosine_columns(logits, named)
+    layers.parent.mkdir(parents=True, exist_ok=True)
+    layers.write_bytes(weights)
 
 
 def halves(items: list, data: list[dict]) -> tuple[list, list]:
@@ -346,12 +417,15 @@ def collected(assistant_factory, rows: list[dict], cache: Path | None) -> list[d
 
 def train(index_dir: Path, out: Path, gold: list[Path], seeds_gold: list[Path], cache: Path | None = None,
           multihop: Path | None = None, extra: tuple[Path, ...] = (), multihop_facts: bool = False,
-          tune: TuneParams = TuneParams()) -> dict:
-    """Collect, fine-tune the reader encoder, fit, choose the threshold 2-fold, write the models (the encoder's
-    layers beside OUT); returns the dev figures. multihop: MultiHop-RAG's queries file, whose dev queries the factoid
-    reader reads join the training data. extra: gold files (LLM-written questions) and, with multihop_facts, the
-    other MultiHop-RAG dev queries with their facts, which train only the reader encoder's first stage. tune: how
-    the reader encoder is fine-tuned."""
+          tune: TuneParams | None = TuneParams(), cross: CrossParams | None = None,
+          encoder: Path | None = None) -> dict:
+    """Collect, fine-tune the reader encoder and the cross-encoder, fit, choose the threshold 2-fold, write the
+    models (the encoders' layers beside OUT); returns the dev figures. multihop: MultiHop-RAG's queries file, whose
+    dev queries the factoid reader reads join the training data. extra: gold files (LLM-written questions) and, with
+    multihop_facts, the other MultiHop-RAG dev queries with their facts, which train only the reader encoder's first
+    stage. tune: how the reader encoder is fine-tuned (None: not at all, its columns unread); cross: how the
+    cross-encoder is (None: not at all); encoder: a reader encoder's layers file to read instead of fine-tuning one
+    (fit on questions it never saw)."""
     from index import SEEDS, build_index
     from qa import Assistant, Settings
     from qa.answer.scorer import SPANS_FILE
@@ -383,37 +457,49 @@ def train(index_dir: Path, out: Path, gold: list[Path], seeds_gold: list[Path], 
                          cache and cache.with_suffix(f".extra{len(extra_rows)}.pickle")) if extra_rows else []
     from .reader_encoder import pairs as encoder_pairs
 
-    tuned(data, tune, adapting, out.with_name(ENCODER_FILE),
-          cache and cache.with_suffix(f".tuned-{len(data)}-{len(adapting)}-"
-                                      f"{digest({**asdict(tune), 'folds': 'by article'})}.pickle"))
+    if encoder is not None:
+        fixed_tuned(data, Assistant.open(settings=replace(base, index_dir=index_dir, reader="default",
+                                                          reader_encoder=str(encoder), reader_cross="off")),
+                    encoder, out)
+    elif tune is not None:
+        tuned(data, tune, adapting, out.with_name(ENCODER_FILE),
+              cache and cache.with_suffix(f".tuned-{len(data)}-{len(adapting)}-"
+                                          f"{digest({**asdict(tune), 'folds': 'by article'})}.pickle"))
+    if cross is not None:
+        with_cross(data, cross, out.with_name(CROSS_FILE),
+                   cache and cache.with_suffix(f".cross-{len(data)}-{digest(asdict(cross))}.pickle"))
+    names = columns(tune is not None or encoder is not None, cross is not None)
     pairs = span_data(data)
     split_pairs, split = halves(pairs, data), halves(data, data)
     span_models = [_Sklearn(fit_spans(split_pairs[1])), _Sklearn(fit_spans(split_pairs[0]))]
     for h in (0, 1):
         with_shorts(split[h], span_models[h])
         with_span_chance(split[h], span_models[h])
-    chances = cross_validated(data)
+    chances = cross_validated(data, names)
     by_threshold = {t: outcomes(data, chances, t) for t in THRESHOLDS}
     threshold = max(THRESHOLDS, key=lambda t: (score_of(by_threshold[t]), -abs(t - 0.5)))
     spans = fit_spans(pairs)
     with_span_chance(data, _Sklearn(spans))
-    model = fit(data)
+    model = fit(data, names)
     export(spans, out.with_name(SPANS_FILE), SPAN_FEATURES, {"trained_on": "the evidence sentences of the same data",
                                                              "params": PARAMS})
-    names = " + ".join(path.name for path in seeds_gold)
+    seed_names = " + ".join(path.name for path in seeds_gold)
     hopped = f" + MultiHop-RAG dev ({len(hops)})" if hops else ""
     golds = " + ".join(path.name for path in gold)
-    meta = {"threshold": threshold, "trained_on": f"{golds} ({len(corpus)}){hopped} + {names} ({len(seeds)})",
-            "params": SENTENCE_PARAMS, "encoder": {"file": ENCODER_FILE, **asdict(tune),
-                                                   "extra": [path.name for path in extra]
-                                                   + (["MultiHop-RAG dev facts"] if multihop_facts else []),
-                                                   "extra_pairs": len(encoder_pairs(adapting, tune))},
+    meta = {"threshold": threshold, "trained_on": f"{golds} ({len(corpus)}){hopped} + {seed_names} ({len(seeds)})",
+            "params": SENTENCE_PARAMS,
+            "encoder": {"file": ENCODER_FILE, "fixed": str(encoder)} if encoder is not None else
+            None if tune is None else {"file": ENCODER_FILE, **asdict(tune),
+                                                  "extra": [path.name for path in extra]
+                                                  + (["MultiHop-RAG dev facts"] if multihop_facts else []),
+                                                  "extra_pairs": len(encoder_pairs(adapting, tune))},
+            "cross_encoder": None if cross is None else {"file": CROSS_FILE, **asdict(cross)},
             "two_fold": {"threshold": threshold, **by_threshold[threshold]},
             "two_fold_by_threshold": {f"{t:.3f}": [by_threshold[t][k] for k in OUTCOMES] for t in THRESHOLDS},
             "two_fold_corpus": outcomes(corpus, chances[:len(corpus)], threshold),
             "two_fold_multihop": outcomes(hops, chances[len(corpus):len(corpus) + len(hops)], threshold)}
     out.parent.mkdir(parents=True, exist_ok=True)
-    export(model, out, USED, meta)
+    export(model, out, names, meta)
     return meta
 
 
@@ -440,12 +526,23 @@ def main(argv: list[str] | None = None) -> int:
                         help="MultiHop-RAG's other dev queries with their evidence facts join that first stage")
     parser.add_argument("--learning-rate", type=float, default=TuneParams.learning_rate,
                         help="the reader encoder's fine-tuning learning rate (default: %(default)s)")
+    parser.add_argument("--no-encoder", action="store_true", help="do not fine-tune the reader encoder (the scorer "
+                        "does not read its cosine)")
+    parser.add_argument("--encoder", type=Path, metavar="LAYERS",
+                        help="read this reader encoder's cosines (a layers file already fitted) instead of fine-tuning "
+                        "one: give gold sets it never saw")
+    parser.add_argument("--cross", action="store_true", help="fine-tune the cross-encoder too (the scorer reads its "
+                        "logit; qa/answer/cross.py)")
+    parser.add_argument("--cross-epochs", type=int, default=CrossParams.epochs,
+                        help="the cross-encoder's epochs (default: %(default)s)")
     args = parser.parse_args(argv)
     if args.multihop is not None and not args.multihop.exists():
         parser.error(f"{args.multihop} not found (set NEWSQA_SHARED, or give --multihop alone to leave MultiHop-RAG's "
                      "queries out)")
     print(json.dumps(train(args.index_dir, args.train, args.gold, args.seeds_gold, args.cache, args.multihop,
-                           tuple(args.extra), args.multihop_facts, TuneParams(learning_rate=args.learning_rate)), indent=2))
+                           tuple(args.extra), args.multihop_facts,
+                           None if args.no_encoder else TuneParams(learning_rate=args.learning_rate),
+                           CrossParams(epochs=args.cross_epochs) if args.cross else None, args.encoder), indent=2))
     return 0
 
 
