@@ -63,7 +63,8 @@ class ExtractiveReader:
 
     def __init__(self, embedder: Embedder, policy: AnswerPolicy = AnswerPolicy(),
                  scorer: SentenceScorer | None = None, entities: EntityReader | None = None,
-                 verdicts: VerdictModel | None = None, encoder: Embedder | None = None, cross: CrossEncoder | None = None):
+                 verdicts: VerdictModel | None = None, encoder: Embedder | None = None,
+                 cross: CrossEncoder | None = None):
         self.embedder = embedder
         self.encoder = encoder
         self.cross = cross

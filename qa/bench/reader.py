@@ -319,7 +319,8 @@ def fixed_tuned(data: list[dict], assistant, layers: Path, out: Path) -> None:
     for d in data:
         d["x"] = widened(d["x"])
         if len(d["x"]):
-            vectors = np.vstack([reader.encoder.embed([text[:SENTENCE_CHARS]]) for text in [d["query"].text] + d["texts"]])
+            texts = [d["query"].text] + [text[:SENTENCE_CHARS] for text in d["texts"]]
+            vectors = np.vstack([reader.encoder.embed([text]) for text in texts])
             named = d["x"][:, FEATURES.index("names_ok")] > 0
             d["x"][:, first:first + len(TUNED)] = cosine_columns(vectors[1:] @ vectors[0], named)
     target = out.with_name(ENCODER_FILE)
