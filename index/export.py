@@ -3,8 +3,9 @@
 Exported by the project itself (no download): `torch.onnx.export` of the BERT body with mean pooling and
 normalisation in the graph (or, for a folder whose config names a sequence-classification model, such as the
 reader's cross-encoder, the body with its one-logit head), then onnxruntime's transformer optimiser (fused
-attention, GELU, layer norms), optionally int8 weights (`quantize_dynamic`). Cached per model file and onnxruntime version, written once
-(atomically: several processes may race to export, the last rename wins with an identical file).
+attention, GELU, layer norms), optionally int8 weights (`quantize_dynamic`). Cached per model file and onnxruntime
+version, written once (atomically: several processes may race to export, the last rename wins with an identical
+file).
 """
 
 from __future__ import annotations

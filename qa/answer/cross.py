@@ -20,13 +20,13 @@ import numpy as np
 from index.embedding import onnx_session, padded
 from index.export import exported_model
 
-from .encoder import PRECISIONS, merged_model
+from .encoder import merged_model, onnx_variant
+from .sentences import SENTENCE_CHARS
 
 LAYERS_FILE = "reader-cross.safetensors"
 """The cross-encoder's layers file, written beside the scorer fitted with it (`python -m qa.bench reader --cross`)."""
 MAX_TOKENS = 128
 """The longest (question, sentence) input in word pieces; the sentence is cut to fit (as in training)."""
-SENTENCE_CHARS = 600
 
 
 class CrossEncoder:
@@ -65,8 +65,5 @@ def load_cross_encoder(settings, scorer_file: Path | None = None) -> CrossEncode
         raise FileNotFoundError(f"NEWSQA_READER_CROSS={setting}: no cross-encoder at {path} (the reader's scorer reads "
                                 "one: give its layers file, or choose another NEWSQA_READER)")
     cache_dir = Path(settings.cache_dir).expanduser()
-    if settings.reader_encoder_precision not in PRECISIONS:
-        raise ValueError(f"NEWSQA_READER_ENCODER_PRECISION={settings.reader_encoder_precision!r}: use one of "
-                         f"{', '.join(PRECISIONS)}")
-    return CrossEncoder(merged_model(path, cache_dir, "reader-cross"), PRECISIONS[settings.reader_encoder_precision],
-                        cache_dir, settings.encoder_threads)
+    variant = onnx_variant(settings)
+    return CrossEncoder(merged_model(path, cache_dir, "reader-cross"), variant, cache_dir, settings.encoder_threads)

@@ -96,8 +96,12 @@ def merge(base: Path, layers: Path, changed: dict | None = None) -> bytes:
 def _variant(settings) -> str:
     """How a local folder runs: in torch when the index's encoder does, else as ONNX at the precision that
     NEWSQA_READER_ENCODER_PRECISION names (int8: dynamically quantised weights, about a third faster here)."""
-    if settings.encoder_variant == "torch-fp32":
-        return "torch-fp32"
+    return "torch-fp32" if settings.encoder_variant == "torch-fp32" else onnx_variant(settings)
+
+
+def onnx_variant(settings) -> str:
+    """The ONNX variant NEWSQA_READER_ENCODER_PRECISION names ('onnx-int8' or 'onnx-fp32'; a ValueError for any
+    other): how the reader's encoders run."""
     if settings.reader_encoder_precision not in PRECISIONS:
         raise ValueError(f"NEWSQA_READER_ENCODER_PRECISION={settings.reader_encoder_precision!r}: use one of "
                          f"{', '.join(PRECISIONS)}")

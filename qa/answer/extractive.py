@@ -27,12 +27,11 @@ from .features import rows
 from .policy import AnswerPolicy
 from .scorer import SentenceScorer
 from .scoring import Scored, choose, score, supported
-from .sentences import Sentence, candidates, shortlist
+from .sentences import SENTENCE_CHARS, Sentence, candidates, shortlist
 from .spans import render, short_span
 from .types import is_heading
 from .verdicts import VerdictModel
 
-SENTENCE_CHARS = 600
 CACHE_SIZE = 50_000
 CONSENSUS_TYPES = ("PERSON", "ORG", "OTHER", "PLACE")
 

@@ -13,6 +13,10 @@ from ..vocabulary import INSTRUCTION
 from .matching import coverage
 from .types import fits_type
 
+SENTENCE_CHARS = 600
+"""How much of a candidate sentence the reader's encoders read (a run-on "sentence", a list or a table, is judged by
+its start), in training as at run time."""
+
 
 @dataclass(frozen=True)
 class Sentence:

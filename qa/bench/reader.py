@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.answer.cross import LAYERS_FILE as CROSS_FILE
+from qa.answer.sentences import SENTENCE_CHARS
 
 from . import ROOT, multihop_dir
 from .reader_cross import CrossParams
@@ -41,7 +42,6 @@ seeds' answers below the threshold that suits 609 articles (docs/answers.md, ses
 the reader encoder's (fine-tuned by this command; session 13). The cross-encoder's columns (CROSS) join them when
 it is fitted too (session 17)."""
 ENCODER_FILE = "reader-encoder.safetensors"
-SENTENCE_CHARS = 600
 THRESHOLDS = tuple(round(x, 2) for x in np.arange(0.05, 0.96, 0.025))
 OUTCOMES = ("right", "wrong", "refused", "null_refused", "null_answered")
 """The 2-fold tallies per threshold, in this order, in the model file (the refusal curve)."""
@@ -265,20 +265,16 @@ def with_tuned(data: list[dict], params, extra: list | None = None) -> object:
     the same halves the sentence scorer is cross-validated on); returns the encoder fine-tuned on all questions.
     extra: collected questions that only train the encoder, in a first stage every fold's encoder starts from
     (never scored, never in the scorer's data)."""
-    from qa.answer.features import FEATURES, TUNED, cosine_columns
+    from qa.answer.features import TUNED
 
     from .reader_encoder import adapt, cosines, fine_tune, pairs
 
-    first = FEATURES.index(TUNED[0])
     split = halves(data, data)
     start = adapt(pairs(extra or [], params), params)
     for h in (0, 1):
         model = fine_tune(pairs(split[1 - h], params), params, start)
         for d in split[h]:
-            d["x"] = widened(d["x"])
-            if len(d["x"]):
-                named = d["x"][:, FEATURES.index("names_ok")] > 0
-                d["x"][:, first:first + len(TUNED)] = cosine_columns(cosines(model, d["query"].text, d["texts"]), named)
+            put_columns(d, TUNED, cosines(model, d["query"].text, d["texts"]))
     return fine_tune(pairs(data, params), params, start)
 
 
@@ -306,23 +302,30 @@ def tuned(data: list[dict], params, extra: list[dict], layers: Path, cache: Path
         cache.write_bytes(pickle.dumps(([d["x"][:, columns] for d in data], layers.read_bytes())))
 
 
+def put_columns(d: dict, names: tuple[str, ...], scores: np.ndarray) -> None:
+    """Write a score per candidate into the question's three columns `names` (TUNED or CROSS: the score, its gap to
+    the best, its rank, among the candidates that hold the asked names first), its rows widened to every FEATURE."""
+    from qa.answer.features import FEATURES, cosine_columns
+
+    d["x"] = widened(d["x"])
+    if len(d["x"]):
+        first = FEATURES.index(names[0])
+        d["x"][:, first:first + len(names)] = cosine_columns(scores, d["x"][:, FEATURES.index("names_ok")] > 0)
+
+
 def fixed_tuned(data: list[dict], assistant, layers: Path, out: Path) -> None:
     """Fill the tuned_* columns with the cosines of a reader encoder already fitted (its layers file), as the reader
     computes them (the encoder at its configured precision, each sentence alone), and copy its layers beside OUT.
     For questions the encoder never saw, these are out-of-sample without fine-tuning anything."""
     import shutil
 
-    from qa.answer.features import FEATURES, TUNED, cosine_columns
+    from qa.answer.features import TUNED
 
-    reader = assistant._reader
-    first = FEATURES.index(TUNED[0])
+    encoder = assistant._reader.encoder
     for d in data:
-        d["x"] = widened(d["x"])
-        if len(d["x"]):
-            texts = [d["query"].text] + [text[:SENTENCE_CHARS] for text in d["texts"]]
-            vectors = np.vstack([reader.encoder.embed([text]) for text in texts])
-            named = d["x"][:, FEATURES.index("names_ok")] > 0
-            d["x"][:, first:first + len(TUNED)] = cosine_columns(vectors[1:] @ vectors[0], named)
+        texts = [d["query"].text] + [text[:SENTENCE_CHARS] for text in d["texts"]]
+        vectors = np.vstack([encoder.embed([text]) for text in texts])
+        put_columns(d, TUNED, vectors[1:] @ vectors[0])
     target = out.with_name(ENCODER_FILE)
     if target.resolve() != layers.resolve():
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -351,11 +354,10 @@ def with_cross(data: list[dict], params: CrossParams, layers: Path, cache: Path 
     there."""
     import pickle
 
-    from qa.answer.features import CROSS, FEATURES, cosine_columns
+    from qa.answer.features import CROSS
 
     from . import reader_cross
 
-    first = FEATURES.index(CROSS[0])
     if cache and cache.exists():
         kept, weights = pickle.loads(cache.read_bytes())
     else:
@@ -371,10 +373,7 @@ def with_cross(data: list[dict], params: CrossParams, layers: Path, cache: Path 
         if cache:
             cache.write_bytes(pickle.dumps((kept, weights)))
     for d, logits in zip(data, kept):
-        d["x"] = widened(d["x"])
-        if len(d["x"]):
-            named = d["x"][:, FEATURES.index("names_ok")] > 0
-            d["x"][:, first:first + len(CROSS)] = cosine_columns(logits, named)
+        put_columns(d, CROSS, logits)
     layers.parent.mkdir(parents=True, exist_ok=True)
     layers.write_bytes(weights)
 

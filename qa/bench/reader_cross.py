@@ -7,14 +7,15 @@ transformers, dev extra; about 8 minutes an epoch over 800 questions on 2 cores.
 from __future__ import annotations
 
 import random
-import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-SENTENCE_CHARS = 600
+from qa.answer.sentences import SENTENCE_CHARS
+
+from .reader_encoder import steps
+
 FROZEN = ("embeddings.word_embeddings.", "embeddings.position_embeddings.", "embeddings.position_ids")
 """The base weights left as they are (so that the shipped file holds only what training changed)."""
 
@@ -71,11 +72,8 @@ def groups(data: list[dict], params: CrossParams) -> list[Group]:
     return out
 
 
-def fine_tune(training: list[Group], params: CrossParams = CrossParams(), start=None):
-    """The bundled MiniLM with a one-logit head (or a copy of `start`, a model this function returned), trained on
-    the groups; returns (model, tokenizer)."""
-    import copy
-
+def fine_tune(training: list[Group], params: CrossParams = CrossParams()):
+    """The bundled MiniLM with a one-logit head, trained on the groups; returns (model, tokenizer)."""
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
     from transformers.utils import logging as hf_logging
@@ -87,26 +85,11 @@ def fine_tune(training: list[Group], params: CrossParams = CrossParams(), start=
     torch.manual_seed(params.seed)
     path = resolve_model_path(BUNDLED_MODEL)
     tokenizer = AutoTokenizer.from_pretrained(path)
-    model = copy.deepcopy(start) if start is not None else \
-        AutoModelForSequenceClassification.from_pretrained(path, num_labels=1)
+    model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=1)
     for name, p in model.named_parameters():
         p.requires_grad = not _frozen(name)
-    optimiser = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=params.learning_rate,
-                                  weight_decay=0.01)
-    order = list(training)
-    rng = random.Random(params.seed)
-    started = time.perf_counter()
-    model.train()
-    for epoch in range(params.epochs):
-        rng.shuffle(order)
-        for first in range(0, len(order), params.questions):
-            loss = batch_loss(model, tokenizer, order[first:first + params.questions], params.max_tokens)
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-        print(f"reader cross-encoder: epoch {epoch + 1}/{params.epochs}, {len(order)} questions, "
-              f"{time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
-    model.eval()
+    steps(model, training, lambda batch: batch_loss(model, tokenizer, batch, params.max_tokens), params.epochs,
+          params.questions, params.learning_rate, params.seed, "reader cross-encoder", "questions")
     return model, tokenizer
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-SENTENCE_CHARS = 600
+from qa.answer.sentences import SENTENCE_CHARS
 
 
 @dataclass(frozen=True)
@@ -125,22 +125,32 @@ def fine_tune(training: list[Pair], params: TuneParams = TuneParams(), start=Non
     for layer in trained_layers(bert, params.layers):
         for p in layer.parameters():
             p.requires_grad = True
-    optimiser = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=params.learning_rate)
-    order = list(training)
-    rng = random.Random(params.seed)
+    steps(model, training, lambda batch: batch_loss(model, batch, params.scale), params.epochs, params.batch,
+          params.learning_rate, params.seed, "reader encoder", "pairs")
+    return model
+
+
+def steps(model, items: list, loss, epochs: int, size: int, learning_rate: float, seed: int, name: str,
+          unit: str) -> None:
+    """Train the model's parameters that require gradients with AdamW: every epoch, the items shuffled (seeded) and
+    taken `size` at a time, one step on loss(batch) each; a line on stderr per epoch. Leaves the model in eval mode."""
+    import torch
+
+    optimiser = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=learning_rate)
+    order = list(items)
+    rng = random.Random(seed)
     started = time.perf_counter()
     model.train()
-    for epoch in range(params.epochs):
+    for epoch in range(epochs):
         rng.shuffle(order)
-        for start in range(0, len(order), params.batch):
-            loss = batch_loss(model, order[start:start + params.batch], params.scale)
+        for first in range(0, len(order), size):
+            value = loss(order[first:first + size])
             optimiser.zero_grad()
-            loss.backward()
+            value.backward()
             optimiser.step()
-        print(f"reader encoder: epoch {epoch + 1}/{params.epochs}, {len(order)} pairs, "
-              f"{time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+        print(f"{name}: epoch {epoch + 1}/{epochs}, {len(order)} {unit}, {time.perf_counter() - started:.0f} s",
+              file=sys.stderr, flush=True)
     model.eval()
-    return model
 
 
 def trained_layers(bert, layers: int) -> list:
