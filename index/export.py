@@ -2,7 +2,8 @@
 
 Exported by the project itself (no download): `torch.onnx.export` of the BERT body with mean pooling and
 normalisation in the graph (or, for a folder whose config names a sequence-classification model, such as the
-reader's cross-encoder, the body with its one-logit head), then onnxruntime's transformer optimiser (fused
+reader's cross-encoder, the body with its one-logit head; for a question-answering model, the reader's span
+extractor, the body with its start and end logits per token), then onnxruntime's transformer optimiser (fused
 attention, GELU, layer norms), optionally int8 weights (`quantize_dynamic`). Cached per model file and onnxruntime
 version, written once (atomically: several processes may race to export, the last rename wins with an identical
 file).
@@ -20,6 +21,11 @@ from pathlib import Path
 from .errors import IndexUnavailable
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+UNWRITABLE = 3
+"""The export child's exit status when it cannot write under the cache folder (its message is its last line)."""
+HEADS = {"ForSequenceClassification": "AutoModelForSequenceClassification",
+         "ForQuestionAnswering": "AutoModelForQuestionAnswering"}
+"""The heads an exported model may have (the end of its config's architecture name), and how transformers loads it."""
 
 
 def vector_space(variant: str) -> str:
@@ -29,11 +35,32 @@ def vector_space(variant: str) -> str:
 
 
 def exported_model(model_dir: str, variant: str, cache_dir: Path) -> Path:
-    """The cached ONNX file of a variant ('onnx-fp32' or 'onnx-int8') of the model folder, exported first if absent."""
+    """The cached ONNX file of a variant ('onnx-fp32' or 'onnx-int8') of the model folder, exported first if absent,
+    by a child process: the export's torch model and graphs take about 1.5 GB for a moment, which the serving process
+    would otherwise keep as its peak (the reader's encoders are exported at first use, while the app runs)."""
     folder = Path(cache_dir).expanduser() / "onnx" / _key(model_dir)
     target = folder / f"{variant}.onnx"
     if target.exists():
         return target
+    import subprocess
+    import sys
+
+    root = str(Path(__file__).resolve().parents[1])
+    env = os.environ | {"PYTHONPATH": os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))}
+    done = subprocess.run([sys.executable, "-m", "index.export", model_dir, variant, str(cache_dir)], env=env,
+                          capture_output=True, text=True)
+    last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+    if done.returncode == UNWRITABLE:
+        raise IndexUnavailable(last)
+    if done.returncode != 0 or not target.exists():
+        raise IndexUnavailable(f"Cannot export the encoder {model_dir} under {folder}: {last}")
+    return target
+
+
+def export_here(model_dir: str, variant: str, cache_dir: Path) -> Path:
+    """exported_model's work, in this process."""
+    folder = Path(cache_dir).expanduser() / "onnx" / _key(model_dir)
+    target = folder / f"{variant}.onnx"
     try:
         folder.mkdir(parents=True, exist_ok=True)
         _remove_stale(folder)
@@ -76,16 +103,18 @@ def _key(model_dir: str) -> str:
 
 def _export(model_dir: str, out: Path) -> None:
     """torch.onnx.export of the model with mean pooling and L2 normalisation: (ids, mask, types) -> unit vectors;
-    of a sequence-classification model (its config says so): (ids, mask, types) -> its logits."""
+    of a sequence-classification model (its config says so): (ids, mask, types) -> its logits; of a
+    question-answering model: (ids, mask, types) -> (batch, tokens, 2) start and end logits."""
     import torch
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
     config = json.loads((Path(model_dir) / "config.json").read_text())
-    classifier = any(name.endswith("ForSequenceClassification") for name in config.get("architectures", ()))
-    module, sample = _logits(model_dir) if classifier else _pooled(model_dir)
-    output = "logits" if classifier else "vector"
-    axes = {name: {0: "batch", 1: "tokens"} for name in INPUTS} | {output: {0: "batch"}}
+    head = next((h for h in HEADS for name in config.get("architectures", ()) if name.endswith(h)), None)
+    module, sample = _logits(model_dir, head) if head else _pooled(model_dir)
+    output = "logits" if head else "vector"
+    axes = {name: {0: "batch", 1: "tokens"} for name in INPUTS} | {
+        output: {0: "batch", 1: "tokens"} if head == "ForQuestionAnswering" else {0: "batch"}}
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the TorchScript exporter's notes on traced control flow
         torch.onnx.export(module.eval(), tuple(sample[name] for name in INPUTS), str(out), input_names=list(INPUTS),
@@ -117,11 +146,12 @@ def _pooled(model_dir: str):
     return Pooled(body), model.tokenizer(["an example", "a longer example sentence"], padding=True, return_tensors="pt")
 
 
-def _logits(model_dir: str):
-    """A sequence-classification model as a module (ids, mask, types) -> logits, and a sample (question, sentence)
-    input."""
+def _logits(model_dir: str, head: str):
+    """A model with a head (HEADS) as a module (ids, mask, types) -> logits (a question-answering model's start and
+    end logits stacked on a last axis), and a sample (question, sentence) input."""
     import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    import transformers
+    from transformers import AutoTokenizer
 
     class Logits(torch.nn.Module):
         """The model's logits alone."""
@@ -131,10 +161,11 @@ def _logits(model_dir: str):
             self.model = model
 
         def forward(self, input_ids, attention_mask, token_type_ids):
-            return self.model(input_ids=input_ids, attention_mask=attention_mask,
-                              token_type_ids=token_type_ids).logits
+            out = self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+            return torch.stack((out.start_logits, out.end_logits), -1) if head == "ForQuestionAnswering" \
+                else out.logits
 
-    model = AutoModelForSequenceClassification.from_pretrained(model_dir).eval()
+    model = getattr(transformers, HEADS[head]).from_pretrained(model_dir).eval()
     model.set_attn_implementation("eager")
     sample = AutoTokenizer.from_pretrained(model_dir)(["a question"], ["an example sentence"], return_tensors="pt")
     return Logits(model), sample
@@ -165,3 +196,13 @@ def _quantise(optimised: Path, out: Path) -> None:
     finally:
         logging.disable(logging.NOTSET)
     tmp.replace(out)
+
+
+if __name__ == "__main__":  # the child process exported_model runs: MODEL_DIR VARIANT CACHE_DIR
+    import sys
+
+    try:
+        export_here(sys.argv[1], sys.argv[2], Path(sys.argv[3]))
+    except IndexUnavailable as exc:
+        print(exc, file=sys.stderr)
+        sys.exit(UNWRITABLE)

@@ -23,6 +23,7 @@ from .answer.conversation import rewrite
 from .answer.entities import EntityReader
 from .answer.cross import load_cross_encoder
 from .answer.encoder import load_reader_encoder
+from .answer.extractor import load_span_extractor
 from .answer.scorer import load_scorer
 from .answer.verdicts import load_verdicts
 from .events import Event, final_answer
@@ -54,7 +55,8 @@ class Assistant:
                                         encoder=load_reader_encoder(settings) if scorer and scorer.reads_encoder
                                         else None,
                                         cross=load_cross_encoder(settings, scorer.path) if scorer and scorer.reads_cross
-                                        else None)
+                                        else None,
+                                        extractor=load_span_extractor(settings) if scorer and scorer.spans else None)
         self._synthesizer = synthesizer
         self._write_lock = threading.Lock()
         self._groups_cache: tuple | None = None

@@ -11,17 +11,13 @@ a layers file."""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
-from index.embedding import onnx_session, padded
-from index.export import exported_model
-
 from .encoder import merged_model, onnx_variant
-from .sentences import SENTENCE_CHARS
+from .pairs import PairGraph
 
 LAYERS_FILE = "reader-cross.safetensors"
 """The cross-encoder's layers file, written beside the scorer fitted with it (`python -m qa.bench reader --cross`)."""
@@ -33,24 +29,11 @@ class CrossEncoder:
     """Scores (question, sentence) pairs with the exported graph of a cross-encoder model folder."""
 
     def __init__(self, folder: Path, variant: str, cache_dir: Path, threads: int = 0, max_tokens: int = MAX_TOKENS):
-        from tokenizers import Tokenizer
-
-        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self._tokenizer.no_padding()
-        self._tokenizer.enable_truncation(max_tokens, strategy="only_second")
-        self._session = onnx_session(exported_model(str(folder), variant, cache_dir), threads)
-        self._lock = threading.Lock()
+        self._graph = PairGraph(folder, variant, cache_dir, threads, max_tokens)
 
     def scores(self, question: str, texts: Sequence[str]) -> np.ndarray:
-        """One logit per text (higher: the text answers the question better). Each pair runs alone: no padding is
-        computed (faster here than batches), and under int8, whose dynamic quantisation scales a batch as a whole,
-        a pair's logit depends only on its question and its text."""
-        out = np.zeros(len(texts))
-        for n, text in enumerate(texts):
-            encoded = self._tokenizer.encode(question, text[:SENTENCE_CHARS])
-            with self._lock:
-                out[n] = self._session.run(None, padded([encoded.ids], [encoded.type_ids]))[0][0, 0]
-        return out
+        """One logit per text (higher: the text answers the question better), each pair run alone (PairGraph)."""
+        return np.array([float(self._graph.run(question, text)[0][0]) for text in texts])
 
 
 def load_cross_encoder(settings, scorer_file: Path | None = None) -> CrossEncoder | None:

@@ -19,31 +19,42 @@ from index.settings import BUNDLED_MODEL
 
 DEFAULT_LAYERS = Path(__file__).resolve().parent / "data" / "reader-encoder.safetensors"
 PRECISIONS = {"int8": "onnx-int8", "fp32": "onnx-fp32"}
-HEAD = "classifier."
-"""The tensors of a sequence-classification head (a cross-encoder's layers file holds them)."""
+HEADS = {"classifier.": {"architectures": ["BertForSequenceClassification"], "id2label": {"0": "LABEL_0"},
+                         "label2id": {"LABEL_0": 0}},
+         "qa_outputs.": {"architectures": ["BertForQuestionAnswering"]}}
+"""The tensors of a head a layers file may hold, and what they make of the model's config: a sequence-classification
+head (the reader's cross-encoder) or a question-answering one (the reader's span extractor)."""
 BASE_FILES = ("config.json", "config_sentence_transformers.json", "modules.json", "sentence_bert_config.json",
               "special_tokens_map.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt")
 
 
 def load_reader_encoder(settings) -> Embedder | None:
     """The encoder the setting names (None: 'off', or 'default' without the bundled file)."""
-    setting = settings.reader_encoder
-    if setting == "off":
+    path = layers_file(settings.reader_encoder, DEFAULT_LAYERS, "NEWSQA_READER_ENCODER")
+    if path is None:
         return None
-    path = DEFAULT_LAYERS if setting == "default" else Path(setting).expanduser()
-    if setting == "default" and not path.exists():
-        return None
-    if not path.exists():
-        raise FileNotFoundError(f"NEWSQA_READER_ENCODER={setting}: no such file or folder")
     folder = path if path.is_dir() else merged_model(path, Path(settings.cache_dir).expanduser())
     return load_embedder(str(folder), settings.embed_batch, _variant(settings), settings.cache_dir,
                          settings.encoder_threads)
 
 
+def layers_file(setting: str, default: Path, variable: str) -> Path | None:
+    """The file (or folder) a model setting names: None for 'off', and for 'default' when the bundled file is absent;
+    a FileNotFoundError for a path that is not there."""
+    if setting == "off":
+        return None
+    path = default if setting == "default" else Path(setting).expanduser()
+    if setting == "default" and not path.exists():
+        return None
+    if not path.exists():
+        raise FileNotFoundError(f"{variable}={setting}: no such file or folder")
+    return path
+
+
 def merged_model(layers: Path, cache_dir: Path, folder: str = "reader-encoder") -> Path:
     """A model folder: the bundled model with the layers file's tensors in place of its own, written once per layers
-    file under the cache folder (atomically: the last rename wins). A layers file with a head ('classifier.*', the
-    reader's cross-encoder) makes a sequence-classification folder."""
+    file under the cache folder (atomically: the last rename wins). A layers file with a head (HEADS: 'classifier.*',
+    the reader's cross-encoder; 'qa_outputs.*', its span extractor) makes a folder of that kind of model."""
     from safetensors.numpy import load_file
 
     digest = hashlib.sha1(layers.read_bytes()).hexdigest()[:16]
@@ -61,10 +72,9 @@ def merged_model(layers: Path, cache_dir: Path, folder: str = "reader-encoder") 
             shutil.copytree(sub, staging / sub.name, dirs_exist_ok=True)
     changed = load_file(str(layers))
     (staging / "model.safetensors").write_bytes(merge(base, layers, changed))
-    if any(name.startswith(HEAD) for name in changed):
-        config = json.loads((base / "config.json").read_text()) | {
-            "architectures": ["BertForSequenceClassification"], "id2label": {"0": "LABEL_0"},
-            "label2id": {"LABEL_0": 0}}
+    head = next((h for h in HEADS if any(name.startswith(h) for name in changed)), None)
+    if head:
+        config = json.loads((base / "config.json").read_text()) | HEADS[head]
         (staging / "config.json").write_text(json.dumps(config, indent=2))
     (staging / "merged_from.json").write_text(json.dumps({"layers": str(layers), "sha1": digest}))
     try:
@@ -76,15 +86,15 @@ def merged_model(layers: Path, cache_dir: Path, folder: str = "reader-encoder") 
 
 def merge(base: Path, layers: Path, changed: dict | None = None) -> bytes:
     """The base model's weights with the layers file's tensors (float16 there) put in, as safetensors bytes. With
-    a head (tensors named 'classifier.*'), the body's tensors are named as a sequence-classification model's."""
+    a head (tensors named as one of HEADS), the body's tensors are named as that model's ('bert.*')."""
     from safetensors.numpy import load_file, save
 
     weights = load_file(str(base / "model.safetensors"))
     changed = changed if changed is not None else load_file(str(layers))
-    unknown = {name for name in changed if name not in weights and not name.startswith(HEAD)}
+    unknown = {name for name in changed if name not in weights and not name.startswith(tuple(HEADS))}
     if unknown:
         raise ValueError(f"{layers}: tensors {sorted(unknown)[:3]} are not in the bundled model")
-    head = {name: tensor.astype("float32") for name, tensor in changed.items() if name.startswith(HEAD)}
+    head = {name: tensor.astype("float32") for name, tensor in changed.items() if name.startswith(tuple(HEADS))}
     for name, tensor in changed.items():
         if name in weights:
             weights[name] = tensor.astype(weights[name].dtype)

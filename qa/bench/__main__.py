@@ -9,7 +9,8 @@ COMMANDS = {"multihop": "MultiHop-RAG retrieval quality and speed", "answers": "
             "verdicts": "fit the Yes/No verdict model", "encoder": "the fast encoder against torch fp32",
             "scale": "store, keyword index and search at 10k to 1M passages",
             "segments": "the keyword index's in-memory side (one change, saves, queries) at 1M synthetic passages",
-            "questions": "questions in users' words written by the local LLM, as reader-encoder training pairs"}
+            "questions": "questions in users' words written by the local LLM, as reader-encoder training pairs",
+            "spans": "fit or check the reader's span extractor"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
         from .segments import main as run
     elif argv[0] == "questions":
         from .questions import main as run
+    elif argv[0] == "spans":
+        from .reader_spans import main as run
     else:
         from .loadtest import main as run
     return run(argv[1:])

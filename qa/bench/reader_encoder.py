@@ -131,12 +131,14 @@ def fine_tune(training: list[Pair], params: TuneParams = TuneParams(), start=Non
 
 
 def steps(model, items: list, loss, epochs: int, size: int, learning_rate: float, seed: int, name: str,
-          unit: str) -> None:
+          unit: str, schedule=None) -> None:
     """Train the model's parameters that require gradients with AdamW: every epoch, the items shuffled (seeded) and
-    taken `size` at a time, one step on loss(batch) each; a line on stderr per epoch. Leaves the model in eval mode."""
+    taken `size` at a time, one step on loss(batch) each; a line on stderr per epoch. schedule: the learning rate's
+    factor by step number (None: constant). Leaves the model in eval mode."""
     import torch
 
     optimiser = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=learning_rate)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimiser, schedule) if schedule else None
     order = list(items)
     rng = random.Random(seed)
     started = time.perf_counter()
@@ -148,6 +150,8 @@ def steps(model, items: list, loss, epochs: int, size: int, learning_rate: float
             optimiser.zero_grad()
             value.backward()
             optimiser.step()
+            if scheduler:
+                scheduler.step()
         print(f"{name}: epoch {epoch + 1}/{epochs}, {len(order)} {unit}, {time.perf_counter() - started:.0f} s",
               file=sys.stderr, flush=True)
     model.eval()

@@ -75,10 +75,16 @@ def evaluate_item(assistant: Assistant, item: GoldItem) -> dict:
             else answer.refused,
             "short_correct": (not answer.refused and contains_answer(answer.short_answer or "", item.answers))
             if item.answerable else answer.refused,
+            "short_words": len((answer.short_answer or "").split()),
             "hits": {k: any(n in wanted for n in names[:k]) for k in HIT_KS} if item.answerable else {},
             "citations": len(answer.citations),
             "precise_citations": sum(contains_answer(c.passage_text, item.answers) for c in answer.citations),
             "offset_errors": sum(not quote_matches(c, texts[c.article_id]) for c in answer.citations)}
+
+
+STRICT_WORDS = 8
+"""short_answer_strict counts a short answer right only when it is at most this many words (the issue's strict
+metric): a quoted sentence standing in for the short answer holds the answer without being one."""
 
 
 def summarize(rows: list[dict]) -> dict:
@@ -90,6 +96,8 @@ def summarize(rows: list[dict]) -> dict:
     return {"questions": len(rows), "answerable": len(answerable), "unanswerable": len(unanswerable),
             **{f"hit@{k}": _mean(r["hits"][k] for r in answerable) for k in HIT_KS},
             "short_answer_accuracy": _mean(r["short_correct"] for r in answerable),
+            "short_answer_strict": _mean(r["short_correct"] and r.get("short_words", 0) <= STRICT_WORDS
+                                         for r in answerable),
             "answer_accuracy": _mean(r["correct"] for r in answerable),
             "answerable_wrong": _mean(not r["refused"] and not r["short_correct"] for r in answerable),
             "false_refusals": _mean(r["refused"] for r in answerable),

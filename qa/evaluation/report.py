@@ -5,8 +5,8 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-CHARTED = ("short_answer_accuracy", "answer_accuracy", "refusal_accuracy", "false_refusals", "answerable_wrong",
-           "unanswerable_answered", "citation_precision", "hit@1", "hit@3", "hit@5")
+CHARTED = ("short_answer_accuracy", "short_answer_strict", "answer_accuracy", "refusal_accuracy", "false_refusals",
+           "answerable_wrong", "unanswerable_answered", "citation_precision", "hit@1", "hit@3", "hit@5")
 
 
 def bar(label: str, value: float) -> str:

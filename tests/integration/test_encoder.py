@@ -51,3 +51,25 @@ def test_an_index_records_its_encoder_and_refuses_int8_vectors(encoders, tmp_pat
     monkeypatch.setenv("NEWSQA_ENCODER", "onnx-int8")
     monkeypatch.setenv("NEWSQA_CACHE_DIR", str(encoders[2].cache_dir))
     assert index_cli(["build", str(SEEDS), "--index-dir", str(settings.index_dir)]) == 4
+
+
+def test_the_export_runs_in_a_child_process_and_reports_what_failed(tmp_path):
+    import subprocess
+    import sys
+
+    from index.errors import IndexUnavailable
+    from index.export import exported_model
+
+    script = ("import resource, sys; from pathlib import Path; from index.embedding import resolve_model_path; "
+              "from index.settings import BUNDLED_MODEL; from index.export import exported_model; "
+              "path = exported_model(resolve_model_path(BUNDLED_MODEL), 'onnx-fp32', Path(sys.argv[1])); "
+              "print(path.exists(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
+              "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "cache")], capture_output=True, text=True,
+                          check=True, timeout=600)
+    exists, own, child = done.stdout.split()
+    assert exists == "True"
+    # the torch model and graphs live in the child: the caller's peak stays far below the export's
+    assert int(own) < 600_000 and int(child) > int(own), (own, child)
+    with pytest.raises(IndexUnavailable, match="Cannot write the exported encoder"):
+        exported_model(str(tmp_path / "no-model"), "onnx-fp32", tmp_path / "cache")

@@ -1,0 +1,75 @@
+"""The reader's span extractor on the real bundled model and the real seed index: a layers file with a start/end head
+merged into a question-answering folder and exported to ONNX with the torch model's logits; the shipped extractor,
+loaded by default, reads the asked figure or date of a sentence; a setting turns it off."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa import Assistant
+from qa.answer.encoder import merged_model
+from qa.answer.extractor import DEFAULT_LAYERS, SpanExtractor, answer_entity, load_span_extractor
+from qa.answer.spans import render
+
+QUESTION = "How many US soldiers are left in Iraq?"
+
+
+@pytest.fixture(scope="module")
+def layers(tmp_path_factory) -> Path:
+    """A layers file: one changed transformer tensor and a random start/end head."""
+    from safetensors.numpy import save_file
+
+    rng = np.random.default_rng(0)
+    path = tmp_path_factory.mktemp("spans") / "reader-spans.safetensors"
+    save_file({"encoder.layer.5.output.dense.bias": (rng.standard_normal(384) * 0.05).astype(np.float16),
+               "qa_outputs.weight": rng.standard_normal((2, 384)).astype(np.float16),
+               "qa_outputs.bias": np.zeros(2, np.float16)}, str(path))
+    return path
+
+
+def test_the_exported_graph_gives_the_torch_models_start_and_end_logits(assistant, layers, tmp_path):
+    import torch
+    from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+
+    folder = merged_model(layers, tmp_path, "reader-spans")
+    text = next(s.text for s in assistant.reading(QUESTION)[2].scored if "2,500" in s.text)
+    model = AutoModelForQuestionAnswering.from_pretrained(folder).eval()
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    encoded = tokenizer(QUESTION, text, truncation="only_second", max_length=192, return_tensors="pt")
+    mine = [i for i, s in enumerate(encoded.sequence_ids(0)) if s == 1]
+    with torch.no_grad():
+        out = model(**encoded)
+    expected = np.stack([out.start_logits[0].numpy(), out.end_logits[0].numpy()], 1)[mine]
+    del model
+    fp32 = SpanExtractor(folder, "onnx-fp32", tmp_path)
+    logits, offsets = fp32.logits(QUESTION, text)
+    np.testing.assert_allclose(logits, expected, atol=1e-3)
+    pieces = tokenizer.convert_ids_to_tokens(encoded["input_ids"][0][mine])
+    assert [text[a:b].lower() for a, b in offsets] == [p.removeprefix("##") for p in pieces]
+    int8, _ = SpanExtractor(folder, "onnx-int8", tmp_path).logits(QUESTION, text)
+    assert np.abs(int8 - expected).max() < 0.25 * np.ptp(expected)
+
+
+@pytest.mark.skipif(not DEFAULT_LAYERS.exists(), reason="no span extractor ships")
+def test_the_shipped_extractor_reads_the_asked_figure(assistant):
+    extractor = assistant._reader.extractor
+    assert extractor is not None, "the default reader loads the shipped extractor"
+    text = "The US has about 2,500 troops in Iraq and 900 in Syria, officials said on Tuesday."
+    entities = assistant._reader.entity_reader.entities([text])[0]
+
+    def read(question: str) -> str:
+        return render(answer_entity(extractor.best(question, text), text, entities), text)
+
+    assert read(QUESTION) in ("2,500", "about 2,500", "2,500 troops", "about 2,500 troops")
+    assert read("How many US troops are in Syria?") == "900"
+    assert read("When did officials say it?") == "Tuesday"
+
+
+def test_the_extractor_is_a_setting(seed_settings):
+    assistant = Assistant.open(settings=replace(seed_settings, reader_spans="off"))
+    assert assistant._reader.extractor is None
+    assert load_span_extractor(replace(seed_settings, reader_spans="off")) is None
