@@ -32,14 +32,15 @@ from .reader_encoder import steps
 @dataclass(frozen=True)
 class SpanParams:
     """How the extractor is fine-tuned: epochs, peak learning rate (a linear warm-up over the first tenth, then a
-    linear decay), examples per step, the longest input in word pieces, cloze questions drawn from the corpus, and
-    the seed."""
+    linear decay), examples per step, the longest input in word pieces, cloze questions drawn from the corpus, how
+    many times each gold and MultiHop-RAG example is seen an epoch, and the seed."""
 
     epochs: int = 2
     learning_rate: float = 5e-5
     batch: int = 16
     max_tokens: int = 192
-    cloze: int = 6000
+    cloze: int = 4000
+    gold_copies: int = 1
     seed: int = 0
 
 
@@ -209,7 +210,7 @@ def train(out: Path, gold: list[Path], multihop: Path | None, corpus: Path | Non
     hops = multihop_examples(multihop) if multihop else []
     excluded = {r["url"] for path in exclude for r in gold_rows(path) if r.get("url")}
     cloze = cloze_examples(corpus, excluded, params.cloze, params.seed) if corpus else []
-    save(fine_tune(examples + hops + cloze, params), out, params)
+    save(fine_tune((examples + hops) * params.gold_copies + cloze, params), out, params)
     return {"out": str(out), "gold": [p.name for p in gold], "gold_examples": len(examples),
             "multihop_examples": len(hops), "cloze_examples": len(cloze), "excluded_articles": len(excluded),
             "params": asdict(params)}
@@ -229,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--exclude", type=Path, nargs="*", default=[DATA / "corpus_test.jsonl"],
                         help="gold sets whose articles give no cloze question (default: corpus_test.jsonl)")
     parser.add_argument("--cloze", type=int, default=SpanParams.cloze, help="cloze questions (default: %(default)s)")
+    parser.add_argument("--gold-copies", type=int, default=SpanParams.gold_copies,
+                        help="times each gold and MultiHop-RAG example is seen an epoch (default: %(default)s)")
     parser.add_argument("--epochs", type=int, default=SpanParams.epochs)
     parser.add_argument("--learning-rate", type=float, default=SpanParams.learning_rate)
     parser.add_argument("--check", type=Path, nargs="*", default=[], metavar="GOLD",
@@ -238,7 +241,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("give --train OUT, --check GOLD, or both")
     result = {}
     if args.train:
-        params = SpanParams(epochs=args.epochs, learning_rate=args.learning_rate, cloze=args.cloze)
+        params = SpanParams(epochs=args.epochs, learning_rate=args.learning_rate, cloze=args.cloze,
+                            gold_copies=args.gold_copies)
         result["trained"] = train(args.train, args.gold, args.multihop, args.corpus, args.exclude, params)
     if args.check:
         result["check"] = check(args.check, args.train)

@@ -60,16 +60,18 @@ def test_the_export_runs_in_a_child_process_and_reports_what_failed(tmp_path):
     from index.errors import IndexUnavailable
     from index.export import exported_model
 
-    script = ("import resource, sys; from pathlib import Path; from index.embedding import resolve_model_path; "
+    # VmHWM, the peak of this process's own memory (ru_maxrss would carry over pytest's, the process that forked it)
+    script = ("import re, sys; from pathlib import Path; from index.embedding import resolve_model_path; "
               "from index.settings import BUNDLED_MODEL; from index.export import exported_model; "
               "path = exported_model(resolve_model_path(BUNDLED_MODEL), 'onnx-fp32', Path(sys.argv[1])); "
-              "print(path.exists(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
-              "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+              "peak = re.search(r'VmHWM:\\s+(\\d+)', Path('/proc/self/status').read_text()).group(1); "
+              "print(path.exists(), peak)")
     done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "cache")], capture_output=True, text=True,
                           check=True, timeout=600)
-    exists, own, child = done.stdout.split()
+    exists, peak = done.stdout.split()
     assert exists == "True"
-    # the torch model and graphs live in the child: the caller's peak stays far below the export's
-    assert int(own) < 600_000 and int(child) > int(own), (own, child)
+    # the torch model and graphs live in the export's own child: the caller's peak stays far below the export's
+    # (about 1.5 GB more in-process)
+    assert int(peak) < 600_000, f"{peak} kB"
     with pytest.raises(IndexUnavailable, match="Cannot write the exported encoder"):
         exported_model(str(tmp_path / "no-model"), "onnx-fp32", tmp_path / "cache")
