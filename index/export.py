@@ -38,8 +38,7 @@ def exported_model(model_dir: str, variant: str, cache_dir: Path) -> Path:
     """The cached ONNX file of a variant ('onnx-fp32' or 'onnx-int8') of the model folder, exported first if absent,
     by a child process: the export's torch model and graphs take about 1.5 GB for a moment, which the serving process
     would otherwise keep as its peak (the reader's encoders are exported at first use, while the app runs)."""
-    folder = Path(cache_dir).expanduser() / "onnx" / _key(model_dir)
-    target = folder / f"{variant}.onnx"
+    folder, target = _target(model_dir, variant, cache_dir)
     if target.exists():
         return target
     import subprocess
@@ -57,10 +56,15 @@ def exported_model(model_dir: str, variant: str, cache_dir: Path) -> Path:
     return target
 
 
+def _target(model_dir: str, variant: str, cache_dir: Path) -> tuple[Path, Path]:
+    """The cache folder of the model's graphs (per weights and onnxruntime version) and the variant's file in it."""
+    folder = Path(cache_dir).expanduser() / "onnx" / _key(model_dir)
+    return folder, folder / f"{variant}.onnx"
+
+
 def export_here(model_dir: str, variant: str, cache_dir: Path) -> Path:
     """exported_model's work, in this process."""
-    folder = Path(cache_dir).expanduser() / "onnx" / _key(model_dir)
-    target = folder / f"{variant}.onnx"
+    folder, target = _target(model_dir, variant, cache_dir)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         _remove_stale(folder)

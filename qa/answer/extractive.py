@@ -181,27 +181,24 @@ class ExtractiveReader:
             if span is None and query.answer_type != "OTHER":
                 continue
             span_of[id(s)] = span
-            answering.append((s, chance[i]))
+            answering.append((i, chance[i]))
         if not answering or answering[0][1] < self.scorer.threshold:
             return [], span_of
-        chosen = [answering[0][0]]
-        span_of[id(chosen[0])] = self._reread(query, chosen[0], found, span_of)
-        for s, p in answering[1:]:
-            if len(chosen) >= self.policy.max_sources:
+        picked = [answering[0][0]]
+        for i, p in answering[1:]:
+            if len(picked) >= self.policy.max_sources:
                 break
             # Another article that answers too is shown beside the first (dated), so that sources that
             # differ are all seen: trusted by the scorer, or by the hand-set support check.
-            if s.passage.article_id not in {c.passage.article_id for c in chosen} and (
+            s = found.scored[i]
+            if s.passage.article_id not in {found.scored[j].passage.article_id for j in picked} and (
                     p >= self.scorer.threshold or (supported(s, self.policy) and span_of[id(s)] is not None
                                                    and p >= self.policy.other_source_floor * self.scorer.threshold)):
-                chosen.append(s)
-                span_of[id(s)] = self._reread(query, s, found, span_of)
-        return chosen, span_of
-
-    def _reread(self, query: Query, chosen: Scored, found: Candidates, span_of: dict) -> Entity | None:
-        """The quoted sentence's short answer, read again by the span extractor (reread)."""
-        entities = found.entities[next(i for i, s in enumerate(found.scored) if s is chosen)]
-        return reread(self.extractor, query, chosen.text, entities, span_of[id(chosen)])
+                picked.append(i)
+        for i in picked:  # the quoted sentences' short answers, read again by the span extractor
+            s = found.scored[i]
+            span_of[id(s)] = reread(self.extractor, query, s.text, found.entities[i], span_of[id(s)])
+        return [found.scored[i] for i in picked], span_of
 
     def sentence_vectors(self, found: Sequence[Sentence | Scored], embedder: Embedder | None = None) -> np.ndarray:
         """Embeddings of candidate sentences (by the base embedder, or the one given), cached by (article, offsets,

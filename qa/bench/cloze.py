@@ -53,8 +53,8 @@ def clozes(doc, rng: random.Random, keep: float = 0.5) -> list[Cloze]:
 def question(text: str, start: int, end: int, wh: str, rng: random.Random) -> str:
     """The sentence's words around the slot [start, end), thinned, with the wh-phrase in the slot or in front."""
     before, after = text[:start].split()[-rng.randint(4, 14):], text[end:].split()[:rng.randint(4, 14)]
-    words = [w for w in (_thin(before, rng) + [SLOT] + _thin(after, rng))]
-    words = [w if w == SLOT else re.sub(r"^[\"'“”(]+|[,.;:\"'“”)]+$", "", w) for w in words]
+    words = [w if w == SLOT else re.sub(r"^[\"'“”(]+|[,.;:\"'“”)]+$", "", w)
+             for w in _thin(before, rng) + [SLOT] + _thin(after, rng)]
     words = [w for w in words if w]
     if rng.random() < 0.5:
         asked = " ".join([wh] + [w for w in words if w != SLOT])

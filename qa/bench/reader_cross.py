@@ -74,23 +74,29 @@ def groups(data: list[dict], params: CrossParams) -> list[Group]:
 
 def fine_tune(training: list[Group], params: CrossParams = CrossParams()):
     """The bundled MiniLM with a one-logit head, trained on the groups; returns (model, tokenizer)."""
+    model, tokenizer = head_model("AutoModelForSequenceClassification", params.seed, num_labels=1)
+    steps(model, training, lambda batch: batch_loss(model, tokenizer, batch, params.max_tokens), params.epochs,
+          params.questions, params.learning_rate, params.seed, "reader cross-encoder", "questions")
+    return model, tokenizer
+
+
+def head_model(kind: str, seed: int, **options):
+    """The bundled MiniLM with a new head (a transformers Auto class name), its FROZEN weights left as they are, and
+    its tokenizer; torch seeded first, so that the head starts the same."""
     import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    import transformers
     from transformers.utils import logging as hf_logging
 
     from index.embedding import resolve_model_path
     from index.settings import BUNDLED_MODEL
 
     hf_logging.set_verbosity_error()
-    torch.manual_seed(params.seed)
+    torch.manual_seed(seed)
     path = resolve_model_path(BUNDLED_MODEL)
-    tokenizer = AutoTokenizer.from_pretrained(path)
-    model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=1)
+    model = getattr(transformers, kind).from_pretrained(path, **options)
     for name, p in model.named_parameters():
         p.requires_grad = not _frozen(name)
-    steps(model, training, lambda batch: batch_loss(model, tokenizer, batch, params.max_tokens), params.epochs,
-          params.questions, params.learning_rate, params.seed, "reader cross-encoder", "questions")
-    return model, tokenizer
+    return model, transformers.AutoTokenizer.from_pretrained(path)
 
 
 def _frozen(name: str) -> bool:
@@ -131,13 +137,17 @@ def scores(trained, question: str, texts: list[str], max_tokens: int = CrossPara
 
 
 def save(trained, path: Path, params: CrossParams) -> None:
-    """The trained tensors (all but the FROZEN ones) as float16 safetensors, named as in the base model (the head's
-    as 'classifier.*'): what qa/answer/cross.py merges into the bundled MiniLM."""
+    """The trained tensors as qa/answer/cross.py merges them into the bundled MiniLM (save_changed)."""
+    save_changed(trained[0], path, {"head": "one logit", "max_tokens": str(params.max_tokens)})
+
+
+def save_changed(model, path: Path, metadata: dict[str, str]) -> None:
+    """A model's tensors, all but the FROZEN ones, as float16 safetensors named as in the base model (a head's as
+    'classifier.*' or 'qa_outputs.*'): a layers file that qa/answer/encoder.py merged_model puts into the bundled
+    MiniLM."""
     from safetensors.numpy import save_file
 
-    model, _ = trained
     tensors = {name.removeprefix("bert."): value.detach().numpy().astype(np.float16)
                for name, value in model.state_dict().items() if not _frozen(name)}
     path.parent.mkdir(parents=True, exist_ok=True)
-    save_file(tensors, str(path), metadata={"base": "all-MiniLM-L6-v2", "head": "one logit",
-                                            "max_tokens": str(params.max_tokens)})
+    save_file(tensors, str(path), metadata={"base": "all-MiniLM-L6-v2", **metadata})

@@ -20,14 +20,13 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import numpy as np
-
 from qa.answer.sentences import SENTENCE_CHARS
 
 from . import multihop_dir, shared_dir
 from .reader import DATA, gold_rows, short_correct
-from .reader_cross import FROZEN, _frozen
+from .reader_cross import FROZEN, head_model, save_changed
 from .reader_encoder import steps
+
 
 @dataclass(frozen=True)
 class SpanParams:
@@ -111,20 +110,7 @@ def cloze_examples(corpus: Path, excluded: set[str], count: int, seed: int) -> l
 
 def fine_tune(examples: list[Example], params: SpanParams = SpanParams()):
     """The bundled MiniLM with a start/end head trained on the examples; returns (model, tokenizer)."""
-    import torch
-    from transformers import AutoModelForQuestionAnswering, AutoTokenizer
-    from transformers.utils import logging as hf_logging
-
-    from index.embedding import resolve_model_path
-    from index.settings import BUNDLED_MODEL
-
-    hf_logging.set_verbosity_error()
-    torch.manual_seed(params.seed)
-    path = resolve_model_path(BUNDLED_MODEL)
-    tokenizer = AutoTokenizer.from_pretrained(path)
-    model = AutoModelForQuestionAnswering.from_pretrained(path)
-    for name, p in model.named_parameters():
-        p.requires_grad = not _frozen(name)
+    model, tokenizer = head_model("AutoModelForQuestionAnswering", params.seed)
     total = params.epochs * -(-len(examples) // params.batch)
     steps(model, examples, lambda batch: batch_loss(model, tokenizer, batch, params.max_tokens), params.epochs,
           params.batch, params.learning_rate, params.seed, "reader span extractor", "examples",
@@ -151,17 +137,9 @@ def positions(encoded, n: int, example: Example) -> tuple[int, int]:
 
 
 def save(trained, path: Path, params: SpanParams) -> None:
-    """The trained tensors (all but the FROZEN ones) as float16 safetensors, named as in the base model (the head's
-    as 'qa_outputs.*'): what qa/answer/extractor.py merges into the bundled MiniLM."""
-    from safetensors.numpy import save_file
-
-    model, _ = trained
-    tensors = {name.removeprefix("bert."): value.detach().numpy().astype(np.float16)
-               for name, value in model.state_dict().items() if not _frozen(name)}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    save_file(tensors, str(path), metadata={"base": "all-MiniLM-L6-v2", "head": "start and end logits",
-                                            "frozen": " ".join(FROZEN), **{k: str(v) for k, v in
-                                                                            asdict(params).items()}})
+    """The trained tensors as qa/answer/extractor.py merges them into the bundled MiniLM (save_changed)."""
+    save_changed(trained[0], path, {"head": "start and end logits", "frozen": " ".join(FROZEN),
+                                    **{k: str(v) for k, v in asdict(params).items()}})
 
 
 def check(paths: list[Path], layers: Path | None) -> dict:
