@@ -19,6 +19,11 @@ class ReaderUnavailable(NewsqaError):
     """A reading model (the spaCy pipeline, a learned scorer file) cannot be loaded."""
 
 
+class ModelFileMissing(ReaderUnavailable, FileNotFoundError):
+    """A reading model's setting (NEWSQA_READER, NEWSQA_READER_ENCODER, NEWSQA_READER_SPANS, NEWSQA_READER_CROSS) names
+    a file that is not there."""
+
+
 class JobNotFound(NewsqaError):
     """No upload job with that id (jobs live in the server's memory: a restart forgets them)."""
 

@@ -16,6 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ..errors import ModelFileMissing
 from .encoder import merged_model, onnx_variant
 from .pairs import PairGraph
 
@@ -38,14 +39,14 @@ class CrossEncoder:
 
 def load_cross_encoder(settings, scorer_file: Path | None = None) -> CrossEncoder | None:
     """The cross-encoder the setting names: 'off' (None), a layers file, or 'default': the one beside the scorer's
-    model file (a FileNotFoundError when there is none: a scorer that reads the logits must not read zeros)."""
+    model file (ModelFileMissing when there is none: a scorer that reads the logits must not read zeros)."""
     setting = settings.reader_cross
     if setting == "off":
         return None
     path = Path(setting).expanduser() if setting != "default" else \
         (scorer_file.with_name(LAYERS_FILE) if scorer_file is not None else Path(LAYERS_FILE))
     if not path.exists():
-        raise FileNotFoundError(f"NEWSQA_READER_CROSS={setting}: no cross-encoder at {path} (the reader's scorer reads "
+        raise ModelFileMissing(f"NEWSQA_READER_CROSS={setting}: no cross-encoder at {path} (the reader's scorer reads "
                                 "one: give its layers file, or choose another NEWSQA_READER)")
     cache_dir = Path(settings.cache_dir).expanduser()
     variant = onnx_variant(settings)

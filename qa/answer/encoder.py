@@ -17,6 +17,8 @@ from index import Embedder
 from index.embedding import load_embedder, resolve_model_path
 from index.settings import BUNDLED_MODEL
 
+from ..errors import ModelFileMissing
+
 DEFAULT_LAYERS = Path(__file__).resolve().parent / "data" / "reader-encoder.safetensors"
 PRECISIONS = {"int8": "onnx-int8", "fp32": "onnx-fp32"}
 HEADS = {"classifier.": {"architectures": ["BertForSequenceClassification"], "id2label": {"0": "LABEL_0"},
@@ -40,14 +42,14 @@ def load_reader_encoder(settings) -> Embedder | None:
 
 def layers_file(setting: str, default: Path, variable: str) -> Path | None:
     """The file (or folder) a model setting names: None for 'off', and for 'default' when the bundled file is absent;
-    a FileNotFoundError for a path that is not there."""
+    ModelFileMissing for a path that is not there."""
     if setting == "off":
         return None
     path = default if setting == "default" else Path(setting).expanduser()
     if setting == "default" and not path.exists():
         return None
     if not path.exists():
-        raise FileNotFoundError(f"{variable}={setting}: no such file or folder")
+        raise ModelFileMissing(f"{variable}={setting}: no such file or folder")
     return path
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import ModelFileMissing
 from ..retrieve.trees import TreeEnsemble, model_file
 from .features import CROSS, FEATURES, TUNED
 from .spans import SPAN_FEATURES
@@ -78,10 +79,13 @@ def load_columns(path: Path, features: tuple[str, ...]) -> Columns:
 
 
 def load_scorer(setting: str) -> SentenceScorer | None:
-    """The scorer a setting names: 'default' (the bundled model, if present), 'session10', 'off', or a path."""
+    """The scorer a setting names: 'default' (the bundled model, if present), 'session10', 'off', or a path
+    (ModelFileMissing when it is not there)."""
     path = NAMED_MODELS[setting] if setting in NAMED_MODELS else model_file(setting, DEFAULT_MODEL)
     if path is None:
         return None
+    if not path.exists():
+        raise ModelFileMissing(f"NEWSQA_READER={setting}: no such file")
     data = json.loads(path.read_text(encoding="utf-8"))
     spans = path.with_name(SPANS_FILE)
     return SentenceScorer(load_columns(path, FEATURES), float(data.get("threshold", 0.5)),

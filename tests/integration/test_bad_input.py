@@ -470,3 +470,13 @@ def test_hostile_article_is_stored_verbatim_and_escaped_in_the_ui(rest, uploader
     hostile_file.write_bytes(HOSTILE.replace(b"23", b"24"))
     result = Handlers(lambda: uploader, uploader.settings).upload([str(hostile_file)], progress=lambda *a, **k: None)[0]
     assert "<img" not in result and "&lt;img src=x onerror=alert&#40;4&#41;&gt;.txt" in result
+
+
+@pytest.mark.parametrize("variable", ["NEWSQA_READER", "NEWSQA_READER_ENCODER", "NEWSQA_READER_SPANS"])
+def test_a_reading_model_setting_that_names_no_file_is_a_clear_cli_error(seed_settings, tmp_path, variable):
+    missing = tmp_path / "no-such-model"
+    env = os.environ | {"NEWSQA_INDEX_DIR": str(seed_settings.index_dir), variable: str(missing)}
+    done = subprocess.run([sys.executable, "-m", "qa", "ask", "How many US troops remain?"], capture_output=True,
+                          text=True, cwd=ROOT, env=env, timeout=300)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert done.stderr.strip().splitlines()[-1].startswith(f"error: {variable}={missing}: no such file")
