@@ -21,6 +21,7 @@ from .answer import REFUSAL, Answer, AnswerPolicy, ExtractiveReader
 from .answer.claims import is_yes_no, split_claims
 from .answer.conversation import rewrite
 from .answer.entities import EntityReader
+from .answer.confidence import load_confidence
 from .answer.cross import load_cross_encoder
 from .answer.encoder import load_reader_encoder
 from .answer.extractor import load_span_extractor
@@ -56,7 +57,8 @@ class Assistant:
                                         else None,
                                         cross=load_cross_encoder(settings, scorer.path) if scorer and scorer.reads_cross
                                         else None,
-                                        extractor=load_span_extractor(settings) if scorer and scorer.spans else None)
+                                        extractor=load_span_extractor(settings) if scorer and scorer.spans else None,
+                                        confidence=load_confidence(settings.reader_confidence, scorer))
         self._synthesizer = synthesizer
         self._write_lock = threading.Lock()
         self._groups_cache: tuple | None = None

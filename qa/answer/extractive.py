@@ -23,7 +23,8 @@ from .consensus import agree
 from .cross import CrossEncoder
 from .differences import Figure, dated_short, differing
 from .entities import Entity, EntityReader
-from .extractor import SpanExtractor, answer_entity
+from .confidence import RERANK, Confidence
+from .extractor import Span, SpanExtractor, answer_entity
 from .features import rows
 from .policy import AnswerPolicy
 from .scorer import SentenceScorer
@@ -64,9 +65,11 @@ class ExtractiveReader:
     def __init__(self, embedder: Embedder, policy: AnswerPolicy = AnswerPolicy(),
                  scorer: SentenceScorer | None = None, entities: EntityReader | None = None,
                  verdicts: VerdictModel | None = None, encoder: Embedder | None = None,
-                 cross: CrossEncoder | None = None, extractor: SpanExtractor | None = None):
+                 cross: CrossEncoder | None = None, extractor: SpanExtractor | None = None,
+                 confidence: Confidence | None = None):
         self.embedder = embedder
         self.extractor = extractor
+        self.confidence = confidence
         self.encoder = encoder
         self.cross = cross
         self.policy = policy
@@ -171,21 +174,15 @@ class ExtractiveReader:
         """The best sentence the scorer trusts and that holds an answer of the asked type, plus the best of
         other articles that answer nearly as well; [] to refuse."""
         chance = self.scorer.probabilities(found.rows)
-        order = sorted(range(len(found.scored)), key=lambda i: -chance[i])
-        span_of, answering = {}, []
-        for i in order:
-            s = found.scored[i]
-            if is_heading(s.text):  # a headline is no evidence: no dev question's only answer is one
-                continue
-            span = short_span(query, s.text, found.entities[i], self.scorer.spans)
-            if span is None and query.answer_type != "OTHER":
-                continue
-            span_of[id(s)] = span
-            answering.append((i, chance[i]))
-        if not answering or answering[0][1] < self.scorer.threshold:
+        spans = answering_spans(query, [s.text for s in found.scored], found.entities, chance, self.scorer.spans)
+        span_of = {id(found.scored[i]): span for i, span in spans.items()}
+        answering = [(i, chance[i]) for i in spans]
+        read = {}  # the extractor's best span of a sentence (by candidate number), read once
+        first = self._first(query, found, answering, chance, read)
+        if first is None:
             return [], span_of
-        picked = [answering[0][0]]
-        for i, p in answering[1:]:
+        picked = [first]
+        for i, p in answering:
             if len(picked) >= self.policy.max_sources:
                 break
             # Another article that answers too is shown beside the first (dated), so that sources that
@@ -197,8 +194,32 @@ class ExtractiveReader:
                 picked.append(i)
         for i in picked:  # the quoted sentences' short answers, read again by the span extractor
             s = found.scored[i]
-            span_of[id(s)] = reread(self.extractor, query, s.text, found.entities[i], span_of[id(s)])
+            span_of[id(s)] = reread(self._best_span(query, s.text, i, read), query, s.text, found.entities[i],
+                                    span_of[id(s)])
         return [found.scored[i] for i in picked], span_of
+
+    def _first(self, query: Query, found: Candidates, answering: list[tuple[int, float]], chance: np.ndarray,
+               read: dict) -> int | None:
+        """The candidate to answer with, None to refuse: the scorer's first when it is at least its threshold; with
+        the span extractor and a confidence calibration, the best of the scorer's first RERANK by the two read
+        together (qa/answer/confidence.py)."""
+        if not answering:
+            return None
+        if self.confidence is None or self.extractor is None:
+            return answering[0][0] if answering[0][1] >= self.scorer.threshold else None
+        top = [i for i, _ in answering[:RERANK]]
+        spans = [self._best_span(query, found.scored[i].text, i, read) for i in top]
+        margins = [s.margin if s is not None else self.confidence.centre for s in spans]
+        best = self.confidence.best([float(chance[i]) for i in top], margins)
+        return None if best is None else top[best]
+
+    def _best_span(self, query: Query, text: str, i: int, read: dict):
+        """The extractor's best span of candidate i (None without an extractor), read once per question."""
+        if self.extractor is None:
+            return None
+        if i not in read:
+            read[i] = self.extractor.best(query.text, text)
+        return read[i]
 
     def sentence_vectors(self, found: Sequence[Sentence | Scored], embedder: Embedder | None = None) -> np.ndarray:
         """Embeddings of candidate sentences (by the base embedder, or the one given), cached by (article, offsets,
@@ -216,18 +237,30 @@ class ExtractiveReader:
         return np.stack([self._vectors[key] for key in keys]) if keys else np.zeros((0, 1), np.float32)
 
 
-def reread(extractor: SpanExtractor | None, query: Query, text: str, entities: tuple[Entity, ...],
+def answering_spans(query: Query, texts: Sequence[str], entities: Sequence[tuple[Entity, ...]], chance: np.ndarray,
+                    spans) -> dict[int, Entity | None]:
+    """The candidates that may answer, most probable first, with the span scorer's span of each: no headline (no dev
+    question's only answer is one), and a span of the asked type unless the question asks for none in particular."""
+    out = {}
+    for i in sorted(range(len(texts)), key=lambda i: -chance[i]):
+        if is_heading(texts[i]):
+            continue
+        span = short_span(query, texts[i], entities[i], spans)
+        if span is None and query.answer_type != "OTHER":
+            continue
+        out[i] = span
+    return out
+
+
+def reread(found: Span | None, query: Query, text: str, entities: tuple[Entity, ...],
            span: Entity | None) -> Entity | None:
-    """A quoted sentence's short answer read by the span extractor: its best span, or the entity that holds it.
-    Whether the sentence holds an answer stays the span scorer's call: None stays None, so that a question of no
+    """A quoted sentence's short answer read by the span extractor: its best span (found), or the entity that holds
+    it. Whether the sentence holds an answer stays the span scorer's call: None stays None, so that a question of no
     particular type whose sentence holds no span the scorer trusts keeps the sentence as its short answer (the
     extractor's span there was right for 121 of 147 corpus_dev3 questions and wrong for most such seed questions,
     "what did the prime minister call the violence"; docs/answers.md, Session 18). Where the extractor's span is one
     the question already names, the scorer's stays."""
-    if extractor is None or span is None:
-        return span
-    found = extractor.best(query.text, text)
-    if found is None:
+    if found is None or span is None:
         return span
     read = answer_entity(found, text, entities)
     return span if read.text.lower() in query.text.lower() else read

@@ -13,7 +13,7 @@ NEWSQA_READER_SPANS: 'default' (the bundled file), 'off', or a layers file."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -38,26 +38,34 @@ class SpanExtractor:
     def __init__(self, folder: Path, variant: str, cache_dir: Path, threads: int = 0, max_tokens: int = MAX_TOKENS):
         self._graph = PairGraph(folder, variant, cache_dir, threads, max_tokens)
 
-    def logits(self, question: str, text: str) -> tuple[np.ndarray, list[tuple[int, int]]]:
-        """The start and end logits of the sentence's word pieces ((pieces, 2)) and each piece's character offsets
-        in the sentence."""
+    def logits(self, question: str, text: str) -> tuple[np.ndarray, list[tuple[int, int]], float]:
+        """The start and end logits of the sentence's word pieces ((pieces, 2)), each piece's character offsets in
+        the sentence, and the score of no answer (the [CLS] piece's start plus end logit)."""
         out, encoded = self._graph.run(question, text)
         mine = [i for i, s in enumerate(encoded.sequence_ids) if s == 1 and encoded.offsets[i][1] > 0]
-        return out[mine], [encoded.offsets[i] for i in mine]
+        return out[mine], [encoded.offsets[i] for i in mine], float(out[0, 0] + out[0, 1])
 
     def best(self, question: str, text: str) -> Span | None:
         """The sentence's best span as the answer to the question (None for an empty sentence)."""
-        logits, offsets = self.logits(question, text)
-        return best_span(logits, offsets, text)
+        logits, offsets, null = self.logits(question, text)
+        found = best_span(logits, offsets, text)
+        return replace(found, null=null) if found is not None else None
 
 
 @dataclass(frozen=True)
 class Span:
-    """Characters [start, end) of a sentence, and the extractor's score for them as the answer."""
+    """Characters [start, end) of a sentence, the extractor's score for them as the answer, and its score for no
+    answer in the sentence (an extractor trained with sentences that do not answer, `--negatives`, learns it)."""
 
     start: int
     end: int
     score: float
+    null: float = 0.0
+
+    @property
+    def margin(self) -> float:
+        """How much better the span scores than no answer: what says the sentence answers the question."""
+        return self.score - self.null
 
 
 def best_span(logits: np.ndarray, offsets: Sequence[tuple[int, int]], text: str,

@@ -1,4 +1,4 @@
-"""python -m qa.bench multihop|answers|load|encoder|scale|segments ...: the benchmarks and the load test."""
+"""python -m qa.bench COMMAND ...: the benchmarks and the load test."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ COMMANDS = {"multihop": "MultiHop-RAG retrieval quality and speed", "answers": "
             "scale": "store, keyword index and search at 10k to 1M passages",
             "segments": "the keyword index's in-memory side (one change, saves, queries) at 1M synthetic passages",
             "questions": "questions in users' words written by the local LLM, as reader-encoder training pairs",
-            "spans": "fit or check the reader's span extractor"}
+            "spans": "fit or check the reader's span extractor",
+            "confidence": "fit how the sentence scorer and the span extractor decide to answer"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
         from .questions import main as run
     elif argv[0] == "spans":
         from .reader_spans import main as run
+    elif argv[0] == "confidence":
+        from .confidence import main as run
     else:
         from .loadtest import main as run
     return run(argv[1:])

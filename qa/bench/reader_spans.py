@@ -32,7 +32,8 @@ from .reader_encoder import steps
 class SpanParams:
     """How the extractor is fine-tuned: epochs, peak learning rate (a linear warm-up over the first tenth, then a
     linear decay), examples per step, the longest input in word pieces, cloze questions drawn from the corpus, how
-    many times each gold and MultiHop-RAG example is seen an epoch, and the seed."""
+    many times each gold and MultiHop-RAG example is seen an epoch, how many sentences that do not answer each gold
+    question (negatives()) are paired with it, and the seed."""
 
     epochs: int = 2
     learning_rate: float = 5e-5
@@ -40,17 +41,27 @@ class SpanParams:
     max_tokens: int = 192
     cloze: int = 4000
     gold_copies: int = 1
+    negatives: int = 0
     seed: int = 0
 
 
 @dataclass(frozen=True)
 class Example:
-    """A question, a sentence that answers it, and the answer's characters in the sentence."""
+    """A question, a sentence, and the answer's characters in the sentence (NO_ANSWER: the sentence does not answer
+    the question, and the model learns to point at the [CLS] piece)."""
 
     question: str
     text: str
     start: int
     end: int
+
+    @property
+    def answers(self) -> bool:
+        """Does the sentence hold the answer?"""
+        return self.start != NO_ANSWER
+
+
+NO_ANSWER = -1
 
 
 def located(question: str, text: str, answers) -> Example | None:
@@ -69,6 +80,31 @@ def gold_examples(paths: list[Path]) -> list[Example]:
     found = (located(r["question"], r["evidence"], r["answers"]) for path in paths for r in gold_rows(path)
              if r.get("answerable", True) and r.get("evidence"))
     return [e for e in found if e is not None]
+
+
+def negatives(paths: list[Path], corpus: Path, count: int) -> list[Example]:
+    """For each gold question with a source article, its `count` sentences of that article that share the most
+    words with the question and hold no accepted answer (for a near-miss, any), as examples with NO_ANSWER: the
+    same story's other figures, dates and names, which a near-miss question ("what salary will Jonathan Smith make at
+    Michigan State", where the article gives his old contract) would otherwise be answered with."""
+    from index import tokenize
+    from index.chunking import sentence_spans
+
+    if count <= 0:
+        return []
+    bodies = {a["url"]: a["body"] for a in json.loads(corpus.read_text(encoding="utf-8"))}
+    out = []
+    for row in (r for path in paths for r in gold_rows(path)):
+        body = bodies.get(row.get("url"))
+        if body is None:
+            continue
+        asked = set(tokenize(row["question"]))
+        answers = [a.lower() for a in row.get("answers", ()) if a.strip()]
+        texts = [t for span in sentence_spans(body) if (t := body[span.start:span.end][:SENTENCE_CHARS])
+                 and t != row.get("evidence") and not any(a in t.lower() for a in answers)]
+        texts.sort(key=lambda t: -len(asked & set(tokenize(t))))
+        out += [Example(row["question"], t, NO_ANSWER, NO_ANSWER) for t in texts[:count]]
+    return out
 
 
 def multihop_examples(path: Path) -> list[Example]:
@@ -130,7 +166,9 @@ def batch_loss(model, tokenizer, batch: list[Example], max_tokens: int):
 
 def positions(encoded, n: int, example: Example) -> tuple[int, int]:
     """The word pieces (of the n-th input) where the example's answer starts and ends; (0, 0), the [CLS] piece,
-    when truncation cut it off."""
+    when the sentence does not answer or truncation cut the answer off."""
+    if not example.answers:
+        return 0, 0
     first = encoded.char_to_token(n, example.start, sequence_index=1)
     last = encoded.char_to_token(n, example.end - 1, sequence_index=1)
     return (first, last) if first is not None and last is not None else (0, 0)
@@ -172,7 +210,7 @@ def check(paths: list[Path], layers: Path | None) -> dict:
             span = short_span(query, text, entities, model)
             if span is None:
                 continue
-            read = reread(extractor, query, text, entities, span)
+            read = reread(extractor.best(query.text, text), query, text, entities, span)
             tally["spans"] += 1
             tally["span scorer"] += short_correct(render(span, text), row["answers"])
             tally["extractor"] += short_correct(render(read, text), row["answers"])
@@ -188,10 +226,11 @@ def train(out: Path, gold: list[Path], multihop: Path | None, corpus: Path | Non
     hops = multihop_examples(multihop) if multihop else []
     excluded = {r["url"] for path in exclude for r in gold_rows(path) if r.get("url")}
     cloze = cloze_examples(corpus, excluded, params.cloze, params.seed) if corpus else []
-    save(fine_tune((examples + hops) * params.gold_copies + cloze, params), out, params)
+    unanswered = negatives(gold, corpus, params.negatives) if corpus else []
+    save(fine_tune((examples + hops) * params.gold_copies + cloze + unanswered, params), out, params)
     return {"out": str(out), "gold": [p.name for p in gold], "gold_examples": len(examples),
-            "multihop_examples": len(hops), "cloze_examples": len(cloze), "excluded_articles": len(excluded),
-            "params": asdict(params)}
+            "multihop_examples": len(hops), "cloze_examples": len(cloze), "negative_examples": len(unanswered),
+            "excluded_articles": len(excluded), "params": asdict(params)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -210,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cloze", type=int, default=SpanParams.cloze, help="cloze questions (default: %(default)s)")
     parser.add_argument("--gold-copies", type=int, default=SpanParams.gold_copies,
                         help="times each gold and MultiHop-RAG example is seen an epoch (default: %(default)s)")
+    parser.add_argument("--negatives", type=int, default=SpanParams.negatives,
+                        help="sentences of its article that do not answer, per gold question (default: %(default)s)")
     parser.add_argument("--epochs", type=int, default=SpanParams.epochs)
     parser.add_argument("--learning-rate", type=float, default=SpanParams.learning_rate)
     parser.add_argument("--check", type=Path, nargs="*", default=[], metavar="GOLD",
@@ -220,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {}
     if args.train:
         params = SpanParams(epochs=args.epochs, learning_rate=args.learning_rate, cloze=args.cloze,
-                            gold_copies=args.gold_copies)
+                            gold_copies=args.gold_copies, negatives=args.negatives)
         result["trained"] = train(args.train, args.gold, args.multihop, args.corpus, args.exclude, params)
     if args.check:
         result["check"] = check(args.check, args.train)

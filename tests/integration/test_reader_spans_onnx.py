@@ -43,14 +43,16 @@ def test_the_exported_graph_gives_the_torch_models_start_and_end_logits(assistan
     mine = [i for i, s in enumerate(encoded.sequence_ids(0)) if s == 1]
     with torch.no_grad():
         out = model(**encoded)
-    expected = np.stack([out.start_logits[0].numpy(), out.end_logits[0].numpy()], 1)[mine]
+    every = np.stack([out.start_logits[0].numpy(), out.end_logits[0].numpy()], 1)
+    expected = every[mine]
     del model
     fp32 = SpanExtractor(folder, "onnx-fp32", tmp_path)
-    logits, offsets = fp32.logits(QUESTION, text)
+    logits, offsets, null = fp32.logits(QUESTION, text)
     np.testing.assert_allclose(logits, expected, atol=1e-3)
+    assert null == pytest.approx(float(every[0].sum()), abs=2e-3), "no answer: the [CLS] piece as start and end"
     pieces = tokenizer.convert_ids_to_tokens(encoded["input_ids"][0][mine])
     assert [text[a:b].lower() for a, b in offsets] == [p.removeprefix("##") for p in pieces]
-    int8, _ = SpanExtractor(folder, "onnx-int8", tmp_path).logits(QUESTION, text)
+    int8 = SpanExtractor(folder, "onnx-int8", tmp_path).logits(QUESTION, text)[0]
     assert np.abs(int8 - expected).max() < 0.25 * np.ptp(expected)
 
 

@@ -19,7 +19,7 @@ from qa.answer.extractive import reread
 from qa.answer.extractor import SPAN, Span, answer_entity, best_span, load_span_extractor
 from qa.answer.spans import render
 from qa.bench.cloze import WH, question
-from qa.bench.reader_spans import Example, gold_examples, located, positions
+from qa.bench.reader_spans import NO_ANSWER, Example, gold_examples, located, negatives, positions
 from qa.retrieve import analyse
 
 SENTENCE = "Shield AI raised $200 million at a $2.7 billion valuation, the startup said on Friday."
@@ -62,6 +62,27 @@ def test_the_answer_is_trained_on_its_first_and_last_word_pieces():
     assert encoded.sequence_ids(0)[first] == 1
     cut = tokenizer([example.question], [example.text], truncation="only_second", max_length=16)
     assert positions(cut, 0, example) == (0, 0), "an answer cut off points at [CLS]"
+    unanswered = Example(example.question, example.text, NO_ANSWER, NO_ANSWER)
+    assert not unanswered.answers and example.answers
+    assert positions(encoded, 0, unanswered) == (0, 0), "a sentence that does not answer points at [CLS]"
+
+
+def test_negatives_are_the_source_articles_closest_sentences_without_an_answer(tmp_path):
+    body = ("Shield AI raised $200 million at a $2.7 billion valuation. The startup makes drones for the military. "
+            "Shield AI was founded in 2015 by Brandon Tseng. The weather in San Diego was mild.")
+    corpus = tmp_path / "corpus.json"
+    corpus.write_text(json.dumps([{"url": "u1", "body": body}]))
+    rows = [{"question": "What valuation did Shield AI hit?", "answers": ["$2.7 billion"], "url": "u1",
+             "evidence": "Shield AI raised $200 million at a $2.7 billion valuation."},
+            {"question": "How many drones has Shield AI sold?", "answers": [], "answerable": False, "url": "u1"},
+            {"question": "Who runs Acme?", "answers": ["Jo"], "url": "elsewhere"}]
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("\n".join(json.dumps(r) for r in rows))
+    found = negatives([gold], corpus, 1)
+    assert found == [Example(rows[0]["question"], "Shield AI was founded in 2015 by Brandon Tseng.", NO_ANSWER, NO_ANSWER),
+                     Example(rows[1]["question"], "Shield AI raised $200 million at a $2.7 billion valuation.",
+                             NO_ANSWER, NO_ANSWER)]
+    assert len(negatives([gold], corpus, 2)) == 4 and negatives([gold], corpus, 0) == []
 
 
 def test_the_best_span_maximises_start_plus_end_within_whole_words():
@@ -73,6 +94,7 @@ def test_the_best_span_maximises_start_plus_end_within_whole_words():
     # a span that starts or ends inside a word is widened to the whole word
     assert best_span(np.array([[0.0, 0.0], [0.0, 5.0]]), [(0, 4), (4, 6)], "Hokkaido") == Span(0, 8, 5.0)
     assert best_span(np.zeros((0, 2)), [], "") is None
+    assert Span(0, 4, 5.5, null=2.0).margin == 3.5, "the best span's score over no answer's"
 
 
 def test_a_span_inside_an_entity_answers_as_that_entity_else_as_itself():
@@ -83,29 +105,19 @@ def test_a_span_inside_an_entity_answers_as_that_entity_else_as_itself():
     assert free == Entity("valuation", SPAN, 48, 57) and render(free, SENTENCE) == "valuation"
 
 
-class _Extractor:
-    """A span extractor that answers with a given span."""
-
-    def __init__(self, span):
-        self.span = span
-
-    def best(self, question, text):
-        return self.span
-
-
 def test_rereading_replaces_the_scorers_span_unless_there_is_none_or_the_question_names_it():
     query = analyse("What valuation did Shield AI hit in its latest raise?")
     entities = (_entity("$200 million", "MONEY"), _entity("$2.7 billion", "MONEY"))
     scorer = entities[0]
-    assert reread(_Extractor(Span(35, 47, 1.0)), query, SENTENCE, entities, scorer) == entities[1]
-    assert reread(_Extractor(Span(35, 47, 1.0)), query, SENTENCE, entities, None) is None
+    assert reread(Span(35, 47, 1.0), query, SENTENCE, entities, scorer) == entities[1]
+    assert reread(Span(35, 47, 1.0), query, SENTENCE, entities, None) is None
     assert reread(None, query, SENTENCE, entities, scorer) == scorer
-    assert reread(_Extractor(Span(0, 9, 1.0)), query, SENTENCE, entities, scorer) == scorer, "'Shield AI' is asked"
+    assert reread(Span(0, 9, 1.0), query, SENTENCE, entities, scorer) == scorer, "'Shield AI' is asked"
     untyped = analyse("What did Shield AI say about the raise?")
     assert untyped.answer_type == "OTHER"
     # no span the scorer trusts: the sentence stays the short answer
-    assert reread(_Extractor(Span(48, 57, 1.0)), untyped, SENTENCE, entities, None) is None
-    assert reread(_Extractor(None), untyped, SENTENCE, entities, scorer) == scorer
+    assert reread(Span(48, 57, 1.0), untyped, SENTENCE, entities, None) is None
+    assert reread(None, untyped, SENTENCE, entities, scorer) == scorer
 
 
 def test_a_cloze_question_asks_for_the_entity_with_a_wh_phrase():
