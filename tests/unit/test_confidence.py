@@ -20,7 +20,7 @@ from qa.errors import ModelFileMissing
 from qa.retrieve import analyse
 from tests.fakes import WordCountEmbedder
 
-CALIBRATION = Confidence(weight=0.3, centre=8.0, threshold=0.0)
+CALIBRATION = Confidence(weight=0.3, centre=8.0, threshold=0.0, floor=0.0)
 
 
 def test_the_combined_log_odds_add_the_weighted_span_score_to_the_scorers():
@@ -38,8 +38,15 @@ def test_the_best_sentence_may_be_the_scorers_second_and_below_the_threshold_non
     assert CALIBRATION.best([], []) is None
 
 
+def test_only_a_sentence_the_scorer_trusts_may_be_chosen():
+    trusting = Confidence(weight=0.3, centre=8.0, threshold=0.0, floor=0.55)
+    assert trusting.best([0.6, 0.5], [4.0, 11.0]) is None, "the second is below the floor, the first below 0"
+    assert Confidence(0.3, 8.0, -1.0, 0.55).best([0.6, 0.5], [4.0, 11.0]) == 0
+    assert trusting.best([0.5, 0.4], [20.0, 20.0]) is None, "no margin answers what the scorer refuses"
+
+
 def _questions() -> list[Question]:
-    return [Question(True, (Read(0.4, 10.0, True),)),  # the scorer alone refuses it
+    return [Question(True, (Read(0.4, 10.0, True),)),  # below the scorer's threshold: refused whatever its margin
             Question(False, (Read(0.5, 2.0, False),)),  # the scorer alone answers this near-miss
             Question(True, (Read(0.6, 4.0, False), Read(0.55, 11.0, True))),  # the second sentence is right
             Question(False, (Read(0.2, 9.0, False),)),
@@ -47,7 +54,7 @@ def _questions() -> list[Question]:
 
 
 def test_a_tally_counts_questions_as_ask_answers_them():
-    alone = Confidence(0.0, 6.5, math.log(0.43 / 0.57))
+    alone = Confidence(0.0, 6.5, math.log(0.43 / 0.57), 0.43)
     assert tally(_questions(), alone) == {"right": 0, "wrong": 1, "refused": 2, "null_refused": 1,
                                           "null_answered": 1}
 
@@ -55,8 +62,8 @@ def test_a_tally_counts_questions_as_ask_answers_them():
 def test_the_fit_answers_more_right_with_no_more_errors():
     best, calibrated, alone = fit(_questions(), 0.43)
     assert best.centre == 6.5, "the median first-candidate score of 10, 2, 4 and 9"
-    assert best.weight > 0
-    assert calibrated == {"right": 2, "wrong": 0, "refused": 1, "null_refused": 2, "null_answered": 0}
+    assert best.weight > 0 and best.floor == 0.43
+    assert calibrated == {"right": 1, "wrong": 0, "refused": 2, "null_refused": 2, "null_answered": 0}
     assert alone == {"right": 0, "wrong": 1, "refused": 2, "null_refused": 1, "null_answered": 1}
 
 
@@ -94,18 +101,17 @@ def test_the_reader_answers_with_the_best_of_the_scorers_first_sentences_read_to
 
 def test_the_setting_names_the_calibration_and_the_bundled_one_goes_with_the_bundled_scorer(tmp_path):
     scorer = load_scorer("default")
+    assert Settings().reader_confidence == "off", "opt-in: it did not pay on held-out questions"
     assert load_confidence("off", scorer) is None
-    assert load_confidence("default", None) is None
-    assert load_confidence("default", load_scorer("session10")) is None, "fitted with another scorer"
-    if DEFAULT_FILE.exists():
-        bundled = json.loads(DEFAULT_FILE.read_text(encoding="utf-8"))
-        expected = Confidence(bundled["weight"], bundled["centre"], bundled["threshold"])
-        assert load_confidence("default", scorer) == expected
-    else:
-        assert load_confidence("default", scorer) is None, "none ships"
+    assert load_confidence("on", None) is None
+    assert load_confidence("on", load_scorer("session10")) is None, "fitted with another scorer"
+    bundled = json.loads(DEFAULT_FILE.read_text(encoding="utf-8"))
+    expected = Confidence(bundled["weight"], bundled["centre"], bundled["threshold"], bundled["floor"])
+    assert load_confidence("on", scorer) == expected
+    assert expected.floor == load_scorer("default").threshold, "only what the scorer trusts may answer"
     mine = tmp_path / "mine.json"
     mine.write_text(json.dumps(CALIBRATION.to_json()), encoding="utf-8")
     assert load_confidence(str(mine), load_scorer("session10")) == CALIBRATION
     with pytest.raises(ModelFileMissing, match="NEWSQA_READER_CONFIDENCE"):
         load_confidence(str(tmp_path / "missing.json"), scorer)
-    assert Settings.from_env(env={"NEWSQA_READER_CONFIDENCE": "off"}).reader_confidence == "off"
+    assert Settings.from_env(env={"NEWSQA_READER_CONFIDENCE": "on"}).reader_confidence == "on"
