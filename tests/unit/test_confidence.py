@@ -8,6 +8,7 @@ import json
 import math
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from qa import Settings
@@ -115,3 +116,38 @@ def test_the_setting_names_the_calibration_and_the_bundled_one_goes_with_the_bun
     with pytest.raises(ModelFileMissing, match="NEWSQA_READER_CONFIDENCE"):
         load_confidence(str(tmp_path / "missing.json"), scorer)
     assert Settings.from_env(env={"NEWSQA_READER_CONFIDENCE": "on"}).reader_confidence == "on"
+
+
+def test_the_fit_reads_each_questions_first_candidates_as_ask_does():
+    from qa.answer.entities import Entity
+    from qa.bench.confidence import read_questions
+
+    def entity(text, label, sentence):
+        start = sentence.index(text)
+        return Entity(text, label, start, start + len(text))
+
+    texts = ["Shield AI raised $200 million on Friday.", "Shield AI Raises Money", "The startup has 400 staff.",
+             "Rival Anduril raised $1.5 billion last year."]
+    entities = [(entity("$200 million", "MONEY", texts[0]),), (), (entity("400", "CARDINAL", texts[2]),),
+                (entity("$1.5 billion", "MONEY", texts[3]),)]
+    data = [{"row": {"answers": ["$200 million"], "answerable": True}, "query": analyse("How much did Shield AI raise?"),
+             "x": np.zeros((4, 3)), "texts": texts, "entities": entities}]
+    scorer = SimpleNamespace(spans=None, probabilities=lambda x: np.array([0.5, 0.9, 0.3, 0.7]))
+    extractor = _Margins({texts[0]: Span(17, 29, 9.0, null=1.0), texts[2]: Span(16, 19, 3.0, null=5.0),
+                          texts[3]: Span(22, 34, 8.0, null=0.0)})
+    [question] = read_questions(data, scorer, extractor)
+    # the headline (under five words) is no candidate; the scorer's order, cut at RERANK: Anduril's sentence (0.7),
+    # then Shield AI's (0.5); the staff count is not read
+    assert question == Question(True, (Read(0.7, 8.0, False), Read(0.5, 8.0, True)))
+    assert extractor.asked == [texts[3], texts[0]]
+
+
+class _Margins:
+    """A span extractor whose best span is given per sentence."""
+
+    def __init__(self, spans):
+        self.spans, self.asked = spans, []
+
+    def best(self, question, text):
+        self.asked.append(text)
+        return self.spans[text]
