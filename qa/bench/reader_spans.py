@@ -33,7 +33,8 @@ class SpanParams:
     """How the extractor is fine-tuned: epochs, peak learning rate (a linear warm-up over the first tenth, then a
     linear decay), examples per step, the longest input in word pieces, cloze questions drawn from the corpus, how
     many times each gold and MultiHop-RAG example is seen an epoch, how many sentences that do not answer each gold
-    question (negatives()) are paired with it, and the seed."""
+    question (negatives()) are paired with it, whether gold questions are also asked of another name (swapped()),
+    and the seed."""
 
     epochs: int = 2
     learning_rate: float = 5e-5
@@ -42,6 +43,7 @@ class SpanParams:
     cloze: int = 4000
     gold_copies: int = 1
     negatives: int = 0
+    swaps: bool = False
     seed: int = 0
 
 
@@ -104,6 +106,43 @@ def negatives(paths: list[Path], corpus: Path, count: int) -> list[Example]:
                  and t != row.get("evidence") and not any(a in t.lower() for a in answers)]
         texts.sort(key=lambda t: -len(asked & set(tokenize(t))))
         out += [Example(row["question"], t, NO_ANSWER, NO_ANSWER) for t in texts[:count]]
+    return out
+
+
+SWAPPABLE = ("PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART")
+
+
+def swapped(paths: list[Path], seed: int) -> list[Example]:
+    """Gold questions asked of another name, each with its own evidence sentence as NO_ANSWER: "How much did Anduril
+    raise?" is not answered by "Shield AI raised $200 million", which the story's other sentences do not teach. Only
+    a question that shares exactly one name with its sentence (not its outlet's) is asked again, so that the name
+    swapped is the one the answer is about; the new name is one of the same kind from another question, which the
+    sentence does not hold."""
+    import spacy
+
+    from qa.answer.entities import DEFAULT_MODEL
+
+    rows = [r for path in paths for r in gold_rows(path) if r.get("answerable", True) and r.get("evidence")]
+    nlp = spacy.load(DEFAULT_MODEL, disable=["lemmatizer", "parser"])
+    named = [[e for e in doc.ents if e.label_ in SWAPPABLE] for doc in nlp.pipe(r["question"] for r in rows)]
+    pool: dict[str, list[str]] = {}
+    for ents in named:
+        for e in ents:
+            pool.setdefault(e.label_, []).append(e.text)
+    rng = random.Random(seed)
+    out = []
+    for row, ents in zip(rows, named):
+        text = row["evidence"][:SENTENCE_CHARS]
+        shared = [e for e in ents if e.text.lower() in text.lower()
+                  and e.text.lower() not in (row.get("source") or "").lower()]
+        if len(shared) != 1:
+            continue
+        name = shared[0]
+        others = [o for o in pool[name.label_] if o.lower() not in text.lower() and name.text.lower() not in o.lower()
+                  and o.lower() not in name.text.lower()]
+        if others:
+            question = row["question"][:name.start_char] + rng.choice(others) + row["question"][name.end_char:]
+            out.append(Example(question, text, NO_ANSWER, NO_ANSWER))
     return out
 
 
@@ -226,7 +265,8 @@ def train(out: Path, gold: list[Path], multihop: Path | None, corpus: Path | Non
     hops = multihop_examples(multihop) if multihop else []
     excluded = {r["url"] for path in exclude for r in gold_rows(path) if r.get("url")}
     cloze = cloze_examples(corpus, excluded, params.cloze, params.seed) if corpus else []
-    unanswered = negatives(gold, corpus, params.negatives) if corpus else []
+    unanswered = (negatives(gold, corpus, params.negatives) if corpus else []) + (
+        swapped(gold, params.seed) if params.swaps else [])
     save(fine_tune((examples + hops) * params.gold_copies + cloze + unanswered, params), out, params)
     return {"out": str(out), "gold": [p.name for p in gold], "gold_examples": len(examples),
             "multihop_examples": len(hops), "cloze_examples": len(cloze), "negative_examples": len(unanswered),
@@ -251,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="times each gold and MultiHop-RAG example is seen an epoch (default: %(default)s)")
     parser.add_argument("--negatives", type=int, default=SpanParams.negatives,
                         help="sentences of its article that do not answer, per gold question (default: %(default)s)")
+    parser.add_argument("--swaps", action="store_true",
+                        help="also ask gold questions of another name, with their evidence as no answer")
     parser.add_argument("--epochs", type=int, default=SpanParams.epochs)
     parser.add_argument("--learning-rate", type=float, default=SpanParams.learning_rate)
     parser.add_argument("--check", type=Path, nargs="*", default=[], metavar="GOLD",
@@ -261,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {}
     if args.train:
         params = SpanParams(epochs=args.epochs, learning_rate=args.learning_rate, cloze=args.cloze,
-                            gold_copies=args.gold_copies, negatives=args.negatives)
+                            gold_copies=args.gold_copies, negatives=args.negatives, swaps=args.swaps)
         result["trained"] = train(args.train, args.gold, args.multihop, args.corpus, args.exclude, params)
     if args.check:
         result["check"] = check(args.check, args.train)

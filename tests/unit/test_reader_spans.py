@@ -19,7 +19,7 @@ from qa.answer.extractive import reread
 from qa.answer.extractor import SPAN, Span, answer_entity, best_span, load_span_extractor
 from qa.answer.spans import render
 from qa.bench.cloze import WH, question
-from qa.bench.reader_spans import NO_ANSWER, Example, gold_examples, located, negatives, positions
+from qa.bench.reader_spans import NO_ANSWER, Example, gold_examples, located, negatives, positions, swapped
 from qa.retrieve import analyse
 
 SENTENCE = "Shield AI raised $200 million at a $2.7 billion valuation, the startup said on Friday."
@@ -155,3 +155,18 @@ def test_the_setting_names_the_span_extractor(tmp_path):
     with pytest.raises(FileNotFoundError, match="NEWSQA_READER_SPANS"):
         load_span_extractor(replace(settings, reader_spans=str(tmp_path / "missing.safetensors")))
     assert Settings.from_env(env={"NEWSQA_READER_SPANS": "off"}).reader_spans == "off"
+
+
+def test_a_swapped_question_asks_of_another_name_the_one_it_shared_with_its_sentence(tmp_path):
+    rows = [{"question": "How many troops does France keep in Iraq?", "answers": ["600"],
+             "evidence": "France keeps 600 troops in Syria, its army said."},
+            {"question": "How many soldiers did Germany send to Mali?", "answers": ["1,000"],
+             "evidence": "Germany sent 1,000 soldiers to Mali in 2013."},  # two names shared: which one is asked?
+            {"question": "How much did the ministry spend, according to Reuters?", "answers": ["$5 billion"],
+             "evidence": "The ministry spent $5 billion, Reuters reported.", "source": "Reuters"},  # only its outlet
+            {"question": "Who won in France?", "answerable": False}]
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("\n".join(json.dumps(r) for r in rows))
+    [example] = swapped([gold], seed=0)
+    assert example.text == rows[0]["evidence"] and not example.answers
+    assert example.question in {"How many troops does Germany keep in Iraq?", "How many troops does Iraq keep in Iraq?"}
