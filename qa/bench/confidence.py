@@ -77,17 +77,18 @@ def tally(questions: list[Question], confidence) -> dict:
     return out
 
 
-def fit(questions: list[Question], scorer_threshold: float):
+def fit(questions: list[Question], scorer_threshold: float, floor: float | None = None):
     """The calibration with the most right answers among those that give no more wrong answers and answer no more
     near-misses than the scorer's threshold alone (weight 0, threshold its log-odds), and the tallies of both. Only
-    sentences the scorer trusts may answer (the floor is its threshold)."""
+    sentences the scorer trusts may answer (the floor is its threshold, unless one is given)."""
     from qa.answer.confidence import Confidence
 
     margins = [q.reads[0].margin for q in questions if q.reads]
     centre = round(float(np.median(margins)), 2) if margins else 0.0
     alone = Confidence(0.0, centre, float(np.log(scorer_threshold / (1 - scorer_threshold))), scorer_threshold)
     ceiling = tally(questions, alone)
-    grid = [Confidence(w, centre, t, scorer_threshold) for w in WEIGHTS for t in THRESHOLDS]
+    floor = scorer_threshold if floor is None else floor
+    grid = [Confidence(w, centre, t, floor) for w in WEIGHTS for t in THRESHOLDS]
     tallies = {c: tally(questions, c) for c in grid}
     allowed = [c for c in grid if tallies[c]["wrong"] <= ceiling["wrong"]
                and tallies[c]["null_answered"] <= ceiling["null_answered"]] or [alone]
@@ -97,7 +98,7 @@ def fit(questions: list[Question], scorer_threshold: float):
 
 
 def calibrate(index_dir: Path, out: Path, gold: list[Path], extractor_layers: Path | None,
-              cache: Path | None) -> dict:
+              cache: Path | None, floor: float | None = None) -> dict:
     """Collect, read, fit, write the calibration file; returns what it writes."""
     from qa import Assistant, Settings
     from qa.answer.extractor import load_span_extractor
@@ -113,7 +114,7 @@ def calibrate(index_dir: Path, out: Path, gold: list[Path], extractor_layers: Pa
     for path in gold:
         data = collected(lambda: assistant, gold_rows(path), cache and cache.with_suffix(f".{path.stem}.pickle"))
         questions += read_questions(data, scorer, extractor)
-    best, calibrated, alone = fit(questions, scorer.threshold)
+    best, calibrated, alone = fit(questions, scorer.threshold, floor)
     result = {**best.to_json(), "fitted_on": [p.name for p in gold],
               "extractor": str(extractor_layers or settings.reader_spans), "scorer_threshold": scorer.threshold,
               "calibrated": calibrated, "scorer alone": alone}
@@ -133,7 +134,10 @@ def main(argv: list[str] | None = None) -> int:
                              "(default: NEWSQA_READER_SPANS)")
     parser.add_argument("--cache", type=Path, default=None,
                         help="keep each gold set's collected candidates beside this path")
+    parser.add_argument("--floor", type=float, default=None, metavar="P",
+                        help="the scorer probability a sentence needs to be chosen (default: the scorer's threshold; "
+                             "0 lets the margin answer what the scorer refuses, which held out answered near-misses)")
     args = parser.parse_args(argv)
-    result = calibrate(args.index_dir, args.fit, args.gold, args.extractor, args.cache)
+    result = calibrate(args.index_dir, args.fit, args.gold, args.extractor, args.cache, args.floor)
     print(json.dumps(result, indent=2))
     return 0

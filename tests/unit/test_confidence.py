@@ -66,6 +66,9 @@ def test_the_fit_answers_more_right_with_no_more_errors():
     assert best.weight > 0 and best.floor == 0.43
     assert calibrated == {"right": 1, "wrong": 0, "refused": 2, "null_refused": 2, "null_answered": 0}
     assert alone == {"right": 0, "wrong": 1, "refused": 2, "null_refused": 1, "null_answered": 1}
+    free, calibrated, _ = fit(_questions(), 0.43, floor=0.0)
+    assert free.floor == 0.0, "the margin may answer what the scorer refuses"
+    assert calibrated == {"right": 2, "wrong": 0, "refused": 1, "null_refused": 2, "null_answered": 0}
 
 
 class _Extractor:
