@@ -44,7 +44,7 @@ class Confidence:
 
     def logit(self, chance: float, margin: float) -> float:
         """The combined log-odds that a sentence answers the question."""
-        return _log_odds(chance) + self.weight * (margin - self.centre)
+        return log_odds(chance) + self.weight * (margin - self.centre)
 
     def best(self, chances: Sequence[float], margins: Sequence[float]) -> int | None:
         """The position of the sentence to answer with: of those the scorer trusts, the one of highest combined
@@ -60,7 +60,7 @@ class Confidence:
         return {"weight": self.weight, "centre": self.centre, "threshold": self.threshold, "floor": self.floor}
 
 
-def _log_odds(chance: float) -> float:
+def log_odds(chance: float) -> float:
     """log(p / (1 - p)), finite for 0 and 1."""
     chance = min(max(chance, 1e-6), 1 - 1e-6)
     return math.log(chance / (1 - chance))

@@ -81,11 +81,11 @@ def fit(questions: list[Question], scorer_threshold: float, floor: float | None 
     """The calibration with the most right answers among those that give no more wrong answers and answer no more
     near-misses than the scorer's threshold alone (weight 0, threshold its log-odds), and the tallies of both. Only
     sentences the scorer trusts may answer (the floor is its threshold, unless one is given)."""
-    from qa.answer.confidence import Confidence
+    from qa.answer.confidence import Confidence, log_odds
 
     margins = [q.reads[0].margin for q in questions if q.reads]
     centre = round(float(np.median(margins)), 2) if margins else 0.0
-    alone = Confidence(0.0, centre, float(np.log(scorer_threshold / (1 - scorer_threshold))), scorer_threshold)
+    alone = Confidence(0.0, centre, log_odds(scorer_threshold), scorer_threshold)
     ceiling = tally(questions, alone)
     floor = scorer_threshold if floor is None else floor
     grid = [Confidence(w, centre, t, floor) for w in WEIGHTS for t in THRESHOLDS]
@@ -94,20 +94,19 @@ def fit(questions: list[Question], scorer_threshold: float, floor: float | None 
                and tallies[c]["null_answered"] <= ceiling["null_answered"]] or [alone]
     best = max(allowed, key=lambda c: (tallies[c]["right"], -tallies[c]["wrong"] - tallies[c]["null_answered"],
                                        -c.weight))
-    return best, tallies.get(best, tally(questions, best)), ceiling
+    return best, tallies.get(best, ceiling), ceiling
 
 
 def calibrate(index_dir: Path, out: Path, gold: list[Path], extractor_layers: Path | None,
               cache: Path | None, floor: float | None = None) -> dict:
     """Collect, read, fit, write the calibration file; returns what it writes."""
     from qa import Assistant, Settings
-    from qa.answer.extractor import load_span_extractor
 
     settings = Settings.from_env(index_dir=index_dir, llm="", reader_confidence="off")
     if extractor_layers is not None:
         settings = replace(settings, reader_spans=str(extractor_layers))
     assistant = Assistant.open(settings=settings)
-    scorer, extractor = assistant._reader.scorer, load_span_extractor(settings)
+    scorer, extractor = assistant._reader.scorer, assistant._reader.extractor
     if scorer is None or extractor is None:
         raise SystemExit("a confidence calibration needs the sentence scorer and the span extractor")
     questions = []
