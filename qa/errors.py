@@ -20,8 +20,8 @@ class ReaderUnavailable(NewsqaError):
 
 
 class ModelFileMissing(ReaderUnavailable, FileNotFoundError):
-    """A reading model's setting (NEWSQA_READER, NEWSQA_READER_ENCODER, NEWSQA_READER_SPANS, NEWSQA_READER_CROSS) names
-    a file that is not there."""
+    """A reading model's setting (NEWSQA_READER, NEWSQA_READER_ENCODER, NEWSQA_READER_SPANS, NEWSQA_READER_CROSS,
+    NEWSQA_READER_CONFIDENCE) names a file that is not there."""
 
 
 class JobNotFound(NewsqaError):

@@ -472,7 +472,8 @@ def test_hostile_article_is_stored_verbatim_and_escaped_in_the_ui(rest, uploader
     assert "<img" not in result and "&lt;img src=x onerror=alert&#40;4&#41;&gt;.txt" in result
 
 
-@pytest.mark.parametrize("variable", ["NEWSQA_READER", "NEWSQA_READER_ENCODER", "NEWSQA_READER_SPANS"])
+@pytest.mark.parametrize("variable", ["NEWSQA_READER", "NEWSQA_READER_ENCODER", "NEWSQA_READER_SPANS",
+                                      "NEWSQA_READER_CONFIDENCE"])
 def test_a_reading_model_setting_that_names_no_file_is_a_clear_cli_error(seed_settings, tmp_path, variable):
     missing = tmp_path / "no-such-model"
     env = os.environ | {"NEWSQA_INDEX_DIR": str(seed_settings.index_dir), variable: str(missing)}
