@@ -33,7 +33,7 @@ class SpanParams:
     """How the extractor is fine-tuned: epochs, peak learning rate (a linear warm-up over the first tenth, then a
     linear decay), examples per step, the longest input in word pieces, cloze questions drawn from the corpus, how
     many times each gold and MultiHop-RAG example is seen an epoch, how many sentences that do not answer each gold
-    question (negatives()) are paired with it, whether gold questions are also asked of another name (swapped()),
+    question (negatives()) are paired with it and how many more that hold an entity of the asked type, whether gold questions are also asked of another name (swapped()),
     and the seed."""
 
     epochs: int = 2
@@ -43,6 +43,7 @@ class SpanParams:
     cloze: int = 4000
     gold_copies: int = 1
     negatives: int = 0
+    typed: int = 0
     swaps: bool = False
     seed: int = 0
 
@@ -84,18 +85,21 @@ def gold_examples(paths: list[Path]) -> list[Example]:
     return [e for e in found if e is not None]
 
 
-def negatives(paths: list[Path], corpus: Path, count: int) -> list[Example]:
+def negatives(paths: list[Path], corpus: Path, count: int, typed: int = 0) -> list[Example]:
     """For each gold question with a source article, its `count` sentences of that article that share the most
     words with the question and hold no accepted answer (for a near-miss, any), as examples with NO_ANSWER: the
     same story's other figures, dates and names, which a near-miss question ("what salary will Jonathan Smith make at
-    Michigan State", where the article gives his old contract) would otherwise be answered with."""
+    Michigan State", where the article gives his old contract) would otherwise be answered with. Then `typed` more:
+    of the next sentences by shared words, those that hold an entity of the asked type (an amount for "how much", a
+    date for "when"), the ones that tempt a reader most ("how many people does AI21 Labs employ" read as "roughly
+    800+" customers)."""
     from index import tokenize
     from index.chunking import sentence_spans
 
-    if count <= 0:
+    if count <= 0 and typed <= 0:
         return []
     bodies = {a["url"]: a["body"] for a in json.loads(corpus.read_text(encoding="utf-8"))}
-    out = []
+    rows, pools = [], []
     for row in (r for path in paths for r in gold_rows(path)):
         body = bodies.get(row.get("url"))
         if body is None:
@@ -105,8 +109,36 @@ def negatives(paths: list[Path], corpus: Path, count: int) -> list[Example]:
         texts = [t for span in sentence_spans(body) if (t := body[span.start:span.end][:SENTENCE_CHARS])
                  and t != row.get("evidence") and not any(a in t.lower() for a in answers)]
         texts.sort(key=lambda t: -len(asked & set(tokenize(t))))
-        out += [Example(row["question"], t, NO_ANSWER, NO_ANSWER) for t in texts[:count]]
-    return out
+        rows.append(row)
+        pools.append(texts)
+    reader = _entity_reader() if typed > 0 else None
+    kept = [texts[:count] + (_typed(reader, row["question"], texts[count:count + TYPED_POOL], typed) if reader else [])
+            for row, texts in zip(rows, pools)]
+    return [Example(row["question"], t, NO_ANSWER, NO_ANSWER) for row, texts in zip(rows, kept) for t in texts]
+
+
+TYPED_POOL = 8
+"""How many of a question's next sentences by shared words are looked at for an entity of the asked type."""
+
+
+def _entity_reader():
+    """The entity reader ask uses (spaCy's en_core_web_sm)."""
+    from qa.answer.entities import DEFAULT_MODEL, EntityReader
+
+    return EntityReader(DEFAULT_MODEL)
+
+
+def _typed(reader, question: str, texts: list[str], count: int) -> list[str]:
+    """The first `count` texts that hold an entity of the type the question asks for (none for a question of no
+    particular type), in order."""
+    from qa.answer.spans import candidates
+    from qa.retrieve.query import analyse
+
+    query = analyse(question)
+    if query.answer_type == "OTHER" or not texts:
+        return []
+    found = [t for t, ents in zip(texts, reader.entities(texts)) if candidates(query, t, ents)]
+    return found[:count]
 
 
 SWAPPABLE = ("PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART")
@@ -265,7 +297,7 @@ def train(out: Path, gold: list[Path], multihop: Path | None, corpus: Path | Non
     hops = multihop_examples(multihop) if multihop else []
     excluded = {r["url"] for path in exclude for r in gold_rows(path) if r.get("url")}
     cloze = cloze_examples(corpus, excluded, params.cloze, params.seed) if corpus else []
-    unanswered = (negatives(gold, corpus, params.negatives) if corpus else []) + (
+    unanswered = (negatives(gold, corpus, params.negatives, params.typed) if corpus else []) + (
         swapped(gold, params.seed) if params.swaps else [])
     save(fine_tune((examples + hops) * params.gold_copies + cloze + unanswered, params), out, params)
     return {"out": str(out), "gold": [p.name for p in gold], "gold_examples": len(examples),
@@ -291,6 +323,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="times each gold and MultiHop-RAG example is seen an epoch (default: %(default)s)")
     parser.add_argument("--negatives", type=int, default=SpanParams.negatives,
                         help="sentences of its article that do not answer, per gold question (default: %(default)s)")
+    parser.add_argument("--typed", type=int, default=SpanParams.typed,
+                        help="more such sentences per gold question, ones holding an entity of the asked type "
+                             "(default: %(default)s)")
     parser.add_argument("--swaps", action="store_true",
                         help="also ask gold questions of another name, with their evidence as no answer")
     parser.add_argument("--epochs", type=int, default=SpanParams.epochs)
@@ -303,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {}
     if args.train:
         params = SpanParams(epochs=args.epochs, learning_rate=args.learning_rate, cloze=args.cloze,
-                            gold_copies=args.gold_copies, negatives=args.negatives, swaps=args.swaps)
+                            gold_copies=args.gold_copies, negatives=args.negatives, typed=args.typed, swaps=args.swaps)
         result["trained"] = train(args.train, args.gold, args.multihop, args.corpus, args.exclude, params)
     if args.check:
         result["check"] = check(args.check, args.train)

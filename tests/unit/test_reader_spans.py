@@ -85,6 +85,26 @@ def test_negatives_are_the_source_articles_closest_sentences_without_an_answer(t
     assert len(negatives([gold], corpus, 2)) == 4 and negatives([gold], corpus, 0) == []
 
 
+def test_typed_negatives_are_the_next_closest_sentences_holding_an_entity_of_the_asked_type(tmp_path):
+    body = ("Shield AI raised $200 million in its latest round. Shield AI makes drones and its round drew the "
+            "military. The Pentagon spent $1 billion on drones last year. Shield AI was valued at $2.7 billion. "
+            "The weather in San Diego was mild.")
+    corpus = tmp_path / "corpus.json"
+    corpus.write_text(json.dumps([{"url": "u1", "body": body}]))
+    rows = [{"question": "How much did Shield AI raise in its latest round?", "answers": ["$200 million"],
+             "url": "u1", "evidence": "Shield AI raised $200 million in its latest round."},
+            {"question": "What did Shield AI say in its latest round?", "answers": ["drones"], "url": "u1"}]
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("\n".join(json.dumps(r) for r in rows))
+    # by shared words first; then, of the next ones, those holding an amount (asked "how much"), closest first
+    assert [e.text for e in negatives([gold], corpus, 1, 1) if e.question == rows[0]["question"]] == [
+        "Shield AI makes drones and its round drew the military.", "Shield AI was valued at $2.7 billion."]
+    assert [e.text for e in negatives([gold], corpus, 0, 2) if e.question == rows[0]["question"]] == [
+        "Shield AI was valued at $2.7 billion.", "The Pentagon spent $1 billion on drones last year."]
+    # a question of no particular type gets no typed negatives
+    assert [e for e in negatives([gold], corpus, 0, 2) if e.question == rows[1]["question"]] == []
+
+
 def test_the_best_span_maximises_start_plus_end_within_whole_words():
     text = "Shield AI raised $200 million"
     offsets = [(0, 6), (7, 9), (10, 16), (17, 18), (18, 21), (22, 29)]  # Shield AI raised $ 200 million
