@@ -13,7 +13,7 @@ from qa.bench.reader import gold_rows, normalize, short_correct
 from tests.conftest import ROOT
 
 DATA = ROOT / "tests" / "data"
-TRAINING = ("corpus_dev.jsonl", "corpus_dev2.jsonl", "corpus_dev3.jsonl")
+TRAINING = ("corpus_dev.jsonl", "corpus_dev2.jsonl", "corpus_dev3.jsonl", "corpus_nearmiss.jsonl")
 SETS = (*TRAINING, "corpus_test.jsonl")
 TYPES = {"number", "date", "person", "org", "place", "other"}
 
@@ -53,6 +53,17 @@ def test_evidence_is_copied_exactly_from_its_article(name, articles):
         assert (r["title"], r["source"]) == (article["title"], article["source"]), r["id"]
         if r["answerable"]:
             assert r["evidence"] in article["body"], r["id"]
+        if "tempting" in r:
+            assert r["tempting"] in article["body"], r["id"]
+
+
+def test_the_near_miss_set_is_hard_near_misses_each_with_the_figure_that_tempts(articles):
+    """corpus_nearmiss.jsonl calibrates refusal: every row unanswerable, says why, and quotes its article's sentence
+    that gives a related figure or name (what a reader would wrongly answer with), over many articles."""
+    rows = gold_rows(DATA / "corpus_nearmiss.jsonl")
+    assert len(rows) >= 150 and not any(r["answerable"] for r in rows)
+    assert all(r.get("why") and r.get("tempting") for r in rows)
+    assert len({r["url"] for r in rows}) >= 100
 
 
 def test_no_training_set_is_written_on_a_test_article(articles):
