@@ -2,7 +2,8 @@
 --index-dir DIR --extractor LAYERS`.
 
 Each question of the gold sets (by default corpus_dev3, which neither the shipped sentence scorer nor an extractor
-fitted without it has seen) is asked over the index; its candidates are scored as ask scores them, and the span
+fitted without it has seen, and corpus_nearmiss, 150 near-misses whose article gives a figure of the asked kind) is
+asked over the index; its candidates are scored as ask scores them, and the span
 extractor reads the first RERANK that may answer. The floor is the scorer's own threshold; the weight and the
 threshold are the ones that get the most answerable questions right while giving no more wrong answers and answering
 no more near-misses than the scorer's threshold alone (fewer errors, then the smaller weight, break ties); the centre
@@ -127,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m qa.bench confidence", description=__doc__.splitlines()[0])
     parser.add_argument("--fit", type=Path, required=True, metavar="OUT", help="where to write the calibration")
     parser.add_argument("--index-dir", type=Path, required=True)
-    parser.add_argument("--gold", type=Path, nargs="+", default=[DATA / "corpus_dev3.jsonl"])
+    parser.add_argument("--gold", type=Path, nargs="+", default=[DATA / "corpus_dev3.jsonl", DATA / "corpus_nearmiss.jsonl"],
+                        help="gold sets to fit on (default: corpus_dev3 and the near-miss set)")
     parser.add_argument("--extractor", type=Path, default=None, metavar="LAYERS",
                         help="the span extractor to read with, one not fitted on the gold sets "
                              "(default: NEWSQA_READER_SPANS)")
