@@ -28,11 +28,11 @@ THRESHOLDS = tuple(round(t, 3) for t in np.arange(-3.0, 1.51, 0.125))
 
 @dataclass(frozen=True)
 class Read:
-    """One candidate the extractor read: the scorer's probability, the best span's margin over no answer, is its short
-    answer right."""
+    """One candidate the extractor read: the scorer's probability, the best span's margin over no answer (None: the
+    sentence has no span, which ask reads as the calibration's centre), is its short answer right."""
 
     chance: float
-    margin: float
+    margin: float | None
     right: bool
 
 
@@ -60,7 +60,7 @@ def read_questions(data: list[dict], scorer, extractor) -> list[Question]:
             text, found = d["texts"][i], extractor.best(query.text, d["texts"][i])
             span = reread(found, query, text, d["entities"][i], spans[i])
             short = render(span, text) if span is not None else text
-            reads.append(Read(float(chance[i]), found.margin if found else 0.0,
+            reads.append(Read(float(chance[i]), found.margin if found else None,
                               short_correct(short, row.get("answers", ()))))
         out.append(Question(bool(row.get("answerable", True)), tuple(reads)))
     return out
@@ -70,7 +70,8 @@ def tally(questions: list[Question], confidence) -> dict:
     """Right / wrong / refused answerable questions and refused near-misses under a calibration."""
     out = {"right": 0, "wrong": 0, "refused": 0, "null_refused": 0, "null_answered": 0}
     for q in questions:
-        best = confidence.best([r.chance for r in q.reads], [r.margin for r in q.reads])
+        margins = [confidence.centre if r.margin is None else r.margin for r in q.reads]  # as ask reads them
+        best = confidence.best([r.chance for r in q.reads], margins)
         if q.answerable:
             out["refused" if best is None else "right" if q.reads[best].right else "wrong"] += 1
         else:
@@ -84,7 +85,7 @@ def fit(questions: list[Question], scorer_threshold: float, floor: float | None 
     sentences the scorer trusts may answer (the floor is its threshold, unless one is given)."""
     from qa.answer.confidence import Confidence, log_odds
 
-    margins = [q.reads[0].margin for q in questions if q.reads]
+    margins = [q.reads[0].margin for q in questions if q.reads and q.reads[0].margin is not None]
     centre = round(float(np.median(margins)), 2) if margins else 0.0
     alone = Confidence(0.0, centre, log_odds(scorer_threshold), scorer_threshold)
     ceiling = tally(questions, alone)

@@ -60,6 +60,16 @@ def test_a_tally_counts_questions_as_ask_answers_them():
                                           "null_answered": 1}
 
 
+def test_a_sentence_without_a_span_is_tallied_at_the_centre_as_ask_reads_it():
+    calibration = Confidence(weight=0.5, centre=6.0, threshold=0.0, floor=0.43)
+    # log-odds(0.5) = 0: at the centre the margin adds nothing and the sentence answers; read as 0 it would not
+    question = Question(True, (Read(0.5, None, True),))
+    assert tally([question], calibration)["right"] == 1
+    assert tally([Question(True, (Read(0.5, 0.0, True),))], calibration)["refused"] == 1
+    best, _, _ = fit(_questions() + [question], 0.43)
+    assert best.centre == 6.5, "a sentence without a span leaves the centre alone"
+
+
 def test_the_fit_answers_more_right_with_no_more_errors():
     best, calibrated, alone = fit(_questions(), 0.43)
     assert best.centre == 6.5, "the median first-candidate score of 10, 2, 4 and 9"
