@@ -6,8 +6,8 @@ the sentence holds what is asked. The reader answers with the sentence of highes
 
     log-odds(scorer) + weight * (margin - centre)
 
-among the first RERANK sentences the scorer puts first and trusts, when that is at least `threshold`. The three numbers are
-fitted by `python -m qa.bench confidence --fit OUT` (qa/bench/confidence.py) with the bundled scorer and shipped as
+among the first RERANK sentences the scorer puts first and trusts, when that is at least `threshold`. The numbers
+are fitted by `python -m qa.bench confidence --fit OUT` (qa/bench/confidence.py) with the bundled scorer and shipped as
 qa/answer/data/reader-confidence.json; NEWSQA_READER_CONFIDENCE: 'off' (the default: the scorer's own threshold
 decides, on its first sentence), 'on' (the bundled file), or a file.
 """
@@ -46,10 +46,12 @@ class Confidence:
         """The combined log-odds that a sentence answers the question."""
         return log_odds(chance) + self.weight * (margin - self.centre)
 
-    def best(self, chances: Sequence[float], margins: Sequence[float]) -> int | None:
+    def best(self, chances: Sequence[float], margins: Sequence[float | None]) -> int | None:
         """The position of the sentence to answer with: of those the scorer trusts, the one of highest combined
-        log-odds; None when none is trusted or the best is below the threshold."""
-        combined = {i: self.logit(c, m) for i, (c, m) in enumerate(zip(chances, margins)) if c >= self.floor}
+        log-odds; None when none is trusted or the best is below the threshold. A sentence without a span (margin
+        None) is read at the centre."""
+        combined = {i: self.logit(c, self.centre if m is None else m)
+                    for i, (c, m) in enumerate(zip(chances, margins)) if c >= self.floor}
         if not combined:
             return None
         best = max(combined, key=combined.__getitem__)

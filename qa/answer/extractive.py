@@ -209,8 +209,7 @@ class ExtractiveReader:
             return answering[0][0] if answering[0][1] >= self.scorer.threshold else None
         top = [i for i, _ in answering[:RERANK]]
         spans = [self._best_span(query, found.scored[i].text, i, read) for i in top]
-        margins = [s.margin if s is not None else self.confidence.centre for s in spans]
-        best = self.confidence.best([float(chance[i]) for i in top], margins)
+        best = self.confidence.best([float(chance[i]) for i in top], [None if s is None else s.margin for s in spans])
         return None if best is None else top[best]
 
     def _best_span(self, query: Query, text: str, i: int, read: dict):

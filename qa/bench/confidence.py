@@ -29,7 +29,7 @@ THRESHOLDS = tuple(round(t, 3) for t in np.arange(-3.0, 1.51, 0.125))
 @dataclass(frozen=True)
 class Read:
     """One candidate the extractor read: the scorer's probability, the best span's margin over no answer (None: the
-    sentence has no span, which ask reads as the calibration's centre), is its short answer right."""
+    sentence has no span, which the calibration reads at its centre), is its short answer right."""
 
     chance: float
     margin: float | None
@@ -70,8 +70,7 @@ def tally(questions: list[Question], confidence) -> dict:
     """Right / wrong / refused answerable questions and refused near-misses under a calibration."""
     out = {"right": 0, "wrong": 0, "refused": 0, "null_refused": 0, "null_answered": 0}
     for q in questions:
-        margins = [confidence.centre if r.margin is None else r.margin for r in q.reads]  # as ask reads them
-        best = confidence.best([r.chance for r in q.reads], margins)
+        best = confidence.best([r.chance for r in q.reads], [r.margin for r in q.reads])
         if q.answerable:
             out["refused" if best is None else "right" if q.reads[best].right else "wrong"] += 1
         else:
@@ -129,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m qa.bench confidence", description=__doc__.splitlines()[0])
     parser.add_argument("--fit", type=Path, required=True, metavar="OUT", help="where to write the calibration")
     parser.add_argument("--index-dir", type=Path, required=True)
-    parser.add_argument("--gold", type=Path, nargs="+", default=[DATA / "corpus_dev3.jsonl", DATA / "corpus_nearmiss.jsonl"],
+    parser.add_argument("--gold", type=Path, nargs="+",
+                        default=[DATA / "corpus_dev3.jsonl", DATA / "corpus_nearmiss.jsonl"],
                         help="gold sets to fit on (default: corpus_dev3 and the near-miss set)")
     parser.add_argument("--extractor", type=Path, default=None, metavar="LAYERS",
                         help="the span extractor to read with, one not fitted on the gold sets "

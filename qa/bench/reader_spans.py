@@ -33,8 +33,8 @@ class SpanParams:
     """How the extractor is fine-tuned: epochs, peak learning rate (a linear warm-up over the first tenth, then a
     linear decay), examples per step, the longest input in word pieces, cloze questions drawn from the corpus, how
     many times each gold and MultiHop-RAG example is seen an epoch, how many sentences that do not answer each gold
-    question (negatives()) are paired with it and how many more that hold an entity of the asked type, whether gold questions are also asked of another name (swapped()),
-    and the seed."""
+    question (negatives()) are paired with it and how many more that hold an entity of the asked type, whether gold
+    questions are also asked of another name (swapped()), and the seed."""
 
     epochs: int = 2
     learning_rate: float = 5e-5
@@ -99,7 +99,8 @@ def negatives(paths: list[Path], corpus: Path, count: int, typed: int = 0) -> li
     if count <= 0 and typed <= 0:
         return []
     bodies = {a["url"]: a["body"] for a in json.loads(corpus.read_text(encoding="utf-8"))}
-    rows, pools = [], []
+    reader = _entity_reader() if typed > 0 else None
+    out = []
     for row in (r for path in paths for r in gold_rows(path)):
         body = bodies.get(row.get("url"))
         if body is None:
@@ -109,12 +110,10 @@ def negatives(paths: list[Path], corpus: Path, count: int, typed: int = 0) -> li
         texts = [t for span in sentence_spans(body) if (t := body[span.start:span.end][:SENTENCE_CHARS])
                  and t != row.get("evidence") and not any(a in t.lower() for a in answers)]
         texts.sort(key=lambda t: -len(asked & set(tokenize(t))))
-        rows.append(row)
-        pools.append(texts)
-    reader = _entity_reader() if typed > 0 else None
-    kept = [texts[:count] + (_typed(reader, row["question"], texts[count:count + TYPED_POOL], typed) if reader else [])
-            for row, texts in zip(rows, pools)]
-    return [Example(row["question"], t, NO_ANSWER, NO_ANSWER) for row, texts in zip(rows, kept) for t in texts]
+        tempting = _typed(reader, row["question"], texts[count:count + TYPED_POOL], typed) if reader else []
+        kept = texts[:count] + tempting
+        out += [Example(row["question"], t, NO_ANSWER, NO_ANSWER) for t in kept]
+    return out
 
 
 TYPED_POOL = 8
@@ -122,7 +121,7 @@ TYPED_POOL = 8
 
 
 def _entity_reader():
-    """The entity reader ask uses (spaCy's en_core_web_sm)."""
+    """The entity reader ask uses (spaCy's en_core_web_sm, loaded once per process however many readers ask)."""
     from qa.answer.entities import DEFAULT_MODEL, EntityReader
 
     return EntityReader(DEFAULT_MODEL)
@@ -150,17 +149,13 @@ def swapped(paths: list[Path], seed: int) -> list[Example]:
     a question that shares exactly one name with its sentence (not its outlet's) is asked again, so that the name
     swapped is the one the answer is about; the new name is one of the same kind from another question, which the
     sentence does not hold."""
-    import spacy
-
-    from qa.answer.entities import DEFAULT_MODEL
-
     rows = [r for path in paths for r in gold_rows(path) if r.get("answerable", True) and r.get("evidence")]
-    nlp = spacy.load(DEFAULT_MODEL, disable=["lemmatizer", "parser"])
-    named = [[e for e in doc.ents if e.label_ in SWAPPABLE] for doc in nlp.pipe(r["question"] for r in rows)]
+    named = [[e for e in ents if e.label in SWAPPABLE]
+             for ents in _entity_reader().entities([r["question"] for r in rows])]
     pool: dict[str, list[str]] = {}
     for ents in named:
         for e in ents:
-            pool.setdefault(e.label_, []).append(e.text)
+            pool.setdefault(e.label, []).append(e.text)
     rng = random.Random(seed)
     out = []
     for row, ents in zip(rows, named):
@@ -170,10 +165,10 @@ def swapped(paths: list[Path], seed: int) -> list[Example]:
         if len(shared) != 1:
             continue
         name = shared[0]
-        others = [o for o in pool[name.label_] if o.lower() not in text.lower() and name.text.lower() not in o.lower()
+        others = [o for o in pool[name.label] if o.lower() not in text.lower() and name.text.lower() not in o.lower()
                   and o.lower() not in name.text.lower()]
         if others:
-            question = row["question"][:name.start_char] + rng.choice(others) + row["question"][name.end_char:]
+            question = row["question"][:name.start] + rng.choice(others) + row["question"][name.end:]
             out.append(Example(question, text, NO_ANSWER, NO_ANSWER))
     return out
 
