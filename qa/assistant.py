@@ -22,6 +22,7 @@ from .answer.claims import is_yes_no, split_claims
 from .answer.conversation import rewrite
 from .answer.entities import EntityReader
 from .answer.confidence import load_confidence
+from .answer.judge import load_judge
 from .answer.cross import load_cross_encoder
 from .answer.encoder import load_reader_encoder
 from .answer.extractor import load_span_extractor
@@ -58,7 +59,8 @@ class Assistant:
                                         cross=load_cross_encoder(settings, scorer.path) if scorer and scorer.reads_cross
                                         else None,
                                         extractor=load_span_extractor(settings) if scorer and scorer.spans else None,
-                                        confidence=load_confidence(settings.reader_confidence, scorer))
+                                        confidence=load_confidence(settings.reader_confidence, scorer),
+                                        judge=load_judge(settings.reader_judge, scorer))
         self._synthesizer = synthesizer
         self._write_lock = threading.Lock()
         self._groups_cache: tuple | None = None

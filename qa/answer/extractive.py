@@ -26,6 +26,7 @@ from .entities import Entity, EntityReader
 from .confidence import RERANK, Confidence
 from .extractor import Span, SpanExtractor, answer_entity
 from .features import rows
+from .judge import Judge
 from .policy import AnswerPolicy
 from .scorer import SentenceScorer
 from .scoring import Scored, choose, score, supported
@@ -66,8 +67,9 @@ class ExtractiveReader:
                  scorer: SentenceScorer | None = None, entities: EntityReader | None = None,
                  verdicts: VerdictModel | None = None, encoder: Embedder | None = None,
                  cross: CrossEncoder | None = None, extractor: SpanExtractor | None = None,
-                 confidence: Confidence | None = None):
+                 confidence: Confidence | None = None, judge: Judge | None = None):
         self.embedder = embedder
+        self.judge = judge
         self.extractor = extractor
         self.confidence = confidence
         self.encoder = encoder
@@ -201,10 +203,16 @@ class ExtractiveReader:
     def _first(self, query: Query, found: Candidates, answering: list[tuple[int, float]], chance: np.ndarray,
                read: dict) -> int | None:
         """The candidate to answer with, None to refuse: the scorer's first when it is at least its threshold; with
-        the span extractor and a confidence calibration, the best of the scorer's first RERANK by the two read
-        together (qa/answer/confidence.py)."""
+        the span extractor and the judge, the judge's choice among the scorer's first few (qa/answer/judge.py); with
+        the extractor and a confidence calibration, the best of the scorer's first RERANK by the two read together
+        (qa/answer/confidence.py)."""
         if not answering:
             return None
+        if self.judge is not None and self.extractor is not None:
+            top = [i for i, _ in answering[:self.judge.depth]]
+            spans = [self._best_span(query, found.scored[i].text, i, read) for i in top]
+            best = self.judge.best(found.rows[top], [float(chance[i]) for i in top], spans)
+            return None if best is None else top[best]
         if self.confidence is None or self.extractor is None:
             return answering[0][0] if answering[0][1] >= self.scorer.threshold else None
         top = [i for i, _ in answering[:RERANK]]

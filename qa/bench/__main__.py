@@ -11,7 +11,8 @@ COMMANDS = {"multihop": "MultiHop-RAG retrieval quality and speed", "answers": "
             "segments": "the keyword index's in-memory side (one change, saves, queries) at 1M synthetic passages",
             "questions": "questions in users' words written by the local LLM, as reader-encoder training pairs",
             "spans": "fit or check the reader's span extractor",
-            "confidence": "fit how the sentence scorer and the span extractor decide to answer"}
+            "confidence": "fit how the sentence scorer and the span extractor decide to answer",
+            "judge": "fit the reader's second stage over the scorer's and the extractor's first candidates"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
         from .reader_spans import main as run
     elif argv[0] == "confidence":
         from .confidence import main as run
+    elif argv[0] == "judge":
+        from .judge import main as run
     else:
         from .loadtest import main as run
     return run(argv[1:])

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .reader import DATA, collected, gold_rows, short_correct, widened
+from .reader import DATA, collected, fold, gold_rows, short_correct, widened
 
 WEIGHTS = tuple(round(w, 2) for w in np.arange(0.0, 1.01, 0.05))
 THRESHOLDS = tuple(round(t, 3) for t in np.arange(-3.0, 1.51, 0.125))
@@ -29,40 +29,49 @@ THRESHOLDS = tuple(round(t, 3) for t in np.arange(-3.0, 1.51, 0.125))
 @dataclass(frozen=True)
 class Read:
     """One candidate the extractor read: the scorer's probability, the best span's margin over no answer (None: the
-    sentence has no span, which the calibration reads at its centre), is its short answer right."""
+    sentence has no span, which the calibration reads at its centre), is its short answer right; its features (a
+    FEATURES row) and the extractor's no-answer score (None without a span), which the judge reads."""
 
     chance: float
     margin: float | None
     right: bool
+    features: tuple[float, ...] = ()
+    null: float | None = None
 
 
 @dataclass(frozen=True)
 class Question:
-    """One gold question: answerable or not, and its first candidates as read."""
+    """One gold question: answerable or not, its first candidates as read, and its half of the 2-fold split (by
+    source article, qa/bench/reader.py's fold)."""
 
     answerable: bool
     reads: tuple[Read, ...]
+    side: int = 0
 
 
-def read_questions(data: list[dict], scorer, extractor) -> list[Question]:
-    """The first RERANK candidates of each collected question, read by the extractor as ask reads them."""
+def read_questions(data: list[dict], scorer, extractor, depth: int | None = None) -> list[Question]:
+    """The first `depth` (default RERANK) candidates of each collected question that may answer, read by the
+    extractor as ask reads them."""
     from qa.answer.confidence import RERANK
     from qa.answer.extractive import answering_spans, reread
     from qa.answer.spans import render
 
+    depth = depth or RERANK
     out = []
     for d in data:
         row, query = d["row"], d["query"]
-        chance = scorer.probabilities(widened(d["x"]))
+        x = widened(d["x"])
+        chance = scorer.probabilities(x)
         spans = answering_spans(query, d["texts"], d["entities"], chance, scorer.spans)
         reads = []
-        for i in list(spans)[:RERANK]:
+        for i in list(spans)[:depth]:
             text, found = d["texts"][i], extractor.best(query.text, d["texts"][i])
             span = reread(found, query, text, d["entities"][i], spans[i])
             short = render(span, text) if span is not None else text
             reads.append(Read(float(chance[i]), found.margin if found else None,
-                              short_correct(short, row.get("answers", ()))))
-        out.append(Question(bool(row.get("answerable", True)), tuple(reads)))
+                              short_correct(short, row.get("answers", ())), tuple(x[i].tolist()),
+                              found.null if found else None))
+        out.append(Question(bool(row.get("answerable", True)), tuple(reads), fold(row)))
     return out
 
 

@@ -134,6 +134,7 @@ def test_the_setting_names_the_calibration_and_the_bundled_one_goes_with_the_bun
 def test_the_fit_reads_each_questions_first_candidates_as_ask_does():
     from qa.answer.entities import Entity
     from qa.bench.confidence import read_questions
+    from qa.bench.reader import fold, widened
 
     def entity(text, label, sentence):
         start = sentence.index(text)
@@ -143,7 +144,8 @@ def test_the_fit_reads_each_questions_first_candidates_as_ask_does():
              "Rival Anduril raised $1.5 billion last year."]
     entities = [(entity("$200 million", "MONEY", texts[0]),), (), (entity("400", "CARDINAL", texts[2]),),
                 (entity("$1.5 billion", "MONEY", texts[3]),)]
-    data = [{"row": {"answers": ["$200 million"], "answerable": True}, "query": analyse("How much did Shield AI raise?"),
+    data = [{"row": {"question": "How much did Shield AI raise?", "answers": ["$200 million"], "answerable": True,
+                     "url": "https://example.com/shield"}, "query": analyse("How much did Shield AI raise?"),
              "x": np.zeros((4, 3)), "texts": texts, "entities": entities}]
     scorer = SimpleNamespace(spans=None, probabilities=lambda x: np.array([0.5, 0.9, 0.3, 0.7]))
     extractor = _Margins({texts[0]: Span(17, 29, 9.0, null=1.0), texts[2]: Span(16, 19, 3.0, null=5.0),
@@ -151,8 +153,13 @@ def test_the_fit_reads_each_questions_first_candidates_as_ask_does():
     [question] = read_questions(data, scorer, extractor)
     # the headline (under five words) is no candidate; the scorer's order, cut at RERANK: Anduril's sentence (0.7),
     # then Shield AI's (0.5); the staff count is not read
-    assert question == Question(True, (Read(0.7, 8.0, False), Read(0.5, 8.0, True)))
+    assert [(r.chance, r.margin, r.right, r.null) for r in question.reads] == [(0.7, 8.0, False, 0.0),
+                                                                               (0.5, 8.0, True, 1.0)]
+    assert question.reads[0].features == tuple(widened(np.zeros((1, 3)))[0]), "the scorer's features, widened"
+    assert question.answerable and question.side == fold(data[0]["row"]), "split by the source article"
     assert extractor.asked == [texts[3], texts[0]]
+    [deeper] = read_questions(data, scorer, _Margins(extractor.spans), depth=3)
+    assert [r.chance for r in deeper.reads] == [0.7, 0.5, 0.3], "the judge reads three"
 
 
 class _Margins:
