@@ -18,7 +18,8 @@ from qa.answer.features import FEATURES
 from qa.answer.judge import DEPTH, JUDGE_FEATURES, READ, Judge, judge_rows, load_judge
 from qa.answer.scorer import Columns, load_scorer
 from qa.bench.confidence import Question, Read
-from qa.bench.judge import GoldSet, alone, choose_threshold, fit_trees, judged, out_of_fold, rows_of, tally
+from qa.bench.judge import (GoldSet, alone, choose_threshold, fit_trees, judged, merged, out_of_fold, rows_of, tally,
+                            two_rates)
 from qa.errors import ModelFileMissing
 from qa.retrieve import analyse
 from qa.retrieve.trees import TreeEnsemble, export
@@ -96,16 +97,24 @@ def test_the_fit_tallies_the_judges_choice_against_the_scorers():
                                                         "null_answered": 1}
 
 
-def test_the_threshold_gives_no_more_errors_than_the_scorer_on_all_sets_and_on_the_seeds():
-    corpus = GoldSet("corpus", [Question(True, (_read(0.3, 9.0, True),)), Question(False, (_read(0.2, 9.0, False),))],
-                     False)
+def test_the_threshold_weighs_both_rates_and_never_does_worse_than_the_scorer_on_the_corpus():
+    right, wrong, near = _read(0.5, 9.0, True), _read(0.5, 9.0, False), _read(0.2, 9.0, False)
+    corpus = GoldSet("corpus", [Question(True, (right,)), Question(True, (right,)), Question(True, (wrong,)),
+                                Question(False, (near,)), Question(False, (near,))], False)
     seeds = GoldSet("seeds", [Question(False, (_read(0.2, 9.0, False),))], True)
-    # the corpus's right answer at 0.6 comes with its near-miss at 0.5 and the seeds' at 0.55
-    chances = [[np.array([0.6]), np.array([0.5])], [np.array([0.55])]]
-    assert choose_threshold([corpus], chances[:1], 0.43) == 0.51, "over the corpus alone: above 0.5"
-    assert choose_threshold([corpus, seeds], chances, 0.43) == 0.56, "the seeds' near-miss must stay refused too"
-    assert choose_threshold([corpus, seeds], [[np.array([0.3]), np.array([0.97])], [np.array([0.1])]], 0.43) == 1.0, \
-        "no threshold keeps the near-miss the scorer refuses refused: the judge answers nothing"
+    # the scorer alone (threshold 0.43): 2 right, 1 wrong, both near-misses refused (two rates: 2/3 + 1)
+    chances = [[np.array([0.7]), np.array([0.45]), np.array([0.4]), np.array([0.3]), np.array([0.5])],
+               [np.array([0.99])]]
+    # at 0.41 to 0.45 the judge answers one right and refuses the wrong one, but a near-miss is answered (0.5);
+    # above 0.5 it answers only one right (1/3 + 1 < 2/3 + 1); nothing keeps both right answers without the errors
+    assert choose_threshold([corpus, seeds], chances, 0.43) == 1.0, "no threshold is as good on all three counts"
+    chances[0][4] = np.array([0.2])
+    assert choose_threshold([corpus, seeds], chances, 0.43) == 0.41, \
+        "2 right, none wrong, both refused: the lowest such threshold; the seeds' sure near-miss does not count"
+    assert two_rates({"right": 2, "wrong": 0, "refused": 1, "null_refused": 2, "null_answered": 0}) == \
+        pytest.approx(2 / 3 + 1)
+    assert merged([corpus], [[0, None, None, None, 0]]) == {"right": 1, "wrong": 0, "refused": 2, "null_refused": 1,
+                                                            "null_answered": 1}
 
 
 def test_the_trees_learn_from_both_models_out_of_fold():
