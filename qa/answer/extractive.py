@@ -211,7 +211,8 @@ class ExtractiveReader:
         if self.judge is not None and self.extractor is not None:
             top = [i for i, _ in answering[:self.judge.depth]]
             spans = [self._best_span(query, found.scored[i].text, i, read) for i in top]
-            best = self.judge.best(found.rows[top], [float(chance[i]) for i in top], spans)
+            best = self.judge.best(found.rows[top], [float(chance[i]) for i in top], spans,
+                                   trusted=answering[0][1] >= self.scorer.threshold)
             return None if best is None else top[best]
         if self.confidence is None or self.extractor is None:
             return answering[0][0] if answering[0][1] >= self.scorer.threshold else None

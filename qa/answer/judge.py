@@ -5,12 +5,15 @@ extractor.py) reads the question and a sentence together and scores its best spa
 gradient-boosted trees over both for each of the scorer's first DEPTH candidates that may answer: the scorer's
 features, its log-odds, the extractor's span score over no answer (the margin), its no-answer score and the
 candidate's rank. It gives the chance that the candidate's short answer is right; the reader answers with the
-candidate of highest chance when that is at least `threshold`, else refuses. Where the confidence rule
+candidate of highest chance when that is at least `threshold`, or at least `confirm` (lower) when the scorer trusts
+its own first candidate (its probability at least the scorer's threshold), else refuses: overruling the scorer's
+refusal takes more than confirming its answer. Where the confidence rule
 (qa/answer/confidence.py) only reorders what the scorer already trusts, the judge may answer a candidate the scorer
 alone would refuse (the margin says it holds what is asked) and refuse one it would answer.
 
 Fitted by `python -m qa.bench judge --fit OUT --index-dir DIR` (qa/bench/judge.py) with the bundled scorer and
-extractor; NEWSQA_READER_JUDGE: 'off', 'on' (the bundled qa/answer/data/reader-judge.json) or a file.
+extractor; NEWSQA_READER_JUDGE: 'default' or 'on' (the bundled qa/answer/data/reader-judge.json, with the bundled
+scorer only), 'off' (the scorer's threshold decides, or the confidence rule where it is on) or a file.
 """
 
 from __future__ import annotations
@@ -42,11 +45,13 @@ JUDGE_FEATURES = FEATURES + READ
 
 @dataclass(frozen=True)
 class Judge:
-    """P(candidate's short answer is right) from its features as read by both models; answers at `threshold`."""
+    """P(candidate's short answer is right) from its features as read by both models; answers at `threshold`, or at
+    `confirm` where the scorer trusts its first candidate (None: the threshold)."""
 
     model: Columns
     threshold: float
     depth: int = DEPTH
+    confirm: float | None = None
 
     def chances(self, rows: np.ndarray, chances: Sequence[float], spans: Sequence[Span | None]) -> np.ndarray:
         """The chance for each candidate (rows: their FEATURES rows, in the scorer's order)."""
@@ -56,13 +61,19 @@ class Judge:
         nulls = [None if s is None else s.null for s in spans]
         return 1.0 / (1.0 + np.exp(-self.model.score(judge_rows(rows, chances, margins, nulls))))
 
-    def best(self, rows: np.ndarray, chances: Sequence[float], spans: Sequence[Span | None]) -> int | None:
-        """The position of the candidate to answer with; None to refuse."""
+    def best(self, rows: np.ndarray, chances: Sequence[float], spans: Sequence[Span | None],
+             trusted: bool = False) -> int | None:
+        """The position of the candidate to answer with; None to refuse. `trusted`: the scorer trusts its first."""
         found = self.chances(rows, chances, spans)
         if not len(found):
             return None
         best = int(np.argmax(found))
-        return best if found[best] >= self.threshold else None
+        return best if found[best] >= self.bar(trusted) else None
+
+    def bar(self, trusted: bool) -> float:
+        """The chance the judge's best candidate needs: `confirm` where the scorer trusts its first, else
+        `threshold`."""
+        return self.threshold if not trusted or self.confirm is None else self.confirm
 
 
 def judge_rows(rows: np.ndarray, chances: Sequence[float], margins: Sequence[float | None],
@@ -89,4 +100,6 @@ def load_judge(setting: str, scorer: SentenceScorer | None) -> Judge | None:
     if not path.exists():
         raise ModelFileMissing(f"NEWSQA_READER_JUDGE={setting}: no such file")
     data = json.loads(path.read_text(encoding="utf-8"))
-    return Judge(load_columns(path, JUDGE_FEATURES), float(data["threshold"]), int(data.get("depth", DEPTH)))
+    confirm = data.get("confirm")
+    return Judge(load_columns(path, JUDGE_FEATURES), float(data["threshold"]), int(data.get("depth", DEPTH)),
+                 None if confirm is None else float(confirm))

@@ -99,10 +99,10 @@ def test_the_confidence_calibration_is_opt_in_and_refuses_on_a_low_margin(seed_s
     from qa.answer.confidence import load_confidence
 
     asked = "how many officers were unaccounted for after the kirkuk assault"  # seeds_paraphrase p11
-    off = Assistant.open(settings=seed_settings)
+    off = Assistant.open(settings=replace(seed_settings, reader_judge="off"))
     assert off._reader.confidence is None
     assert off.ask(asked).short_answer == "one"
-    on = Assistant.open(settings=replace(seed_settings, reader_confidence="on"))
+    on = Assistant.open(settings=replace(seed_settings, reader_confidence="on", reader_judge="off"))
     assert on._reader.confidence == load_confidence("on", on._reader.scorer)
     # The measured cost of the calibration on the seeds (docs/answers.md, Session 19): the sentence the scorer trusts
     # holds "one" police officer missing, but the extractor's margin there is low, so the answer is refused.

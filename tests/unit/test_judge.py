@@ -15,10 +15,10 @@ from qa import Settings
 from qa.answer.extractive import ExtractiveReader
 from qa.answer.extractor import Span
 from qa.answer.features import FEATURES
-from qa.answer.judge import DEPTH, JUDGE_FEATURES, READ, Judge, judge_rows, load_judge
+from qa.answer.judge import DEFAULT_FILE, DEPTH, JUDGE_FEATURES, READ, Judge, judge_rows, load_judge
 from qa.answer.scorer import Columns, load_scorer
 from qa.bench.confidence import Question, Read
-from qa.bench.judge import (GoldSet, alone, choose_threshold, fit_trees, judged, merged, out_of_fold, rows_of, tally,
+from qa.bench.judge import (Bars, GoldSet, alone, choose_bars, fit_trees, judged, merged, out_of_fold, rows_of, tally,
                             two_rates)
 from qa.errors import ModelFileMissing
 from qa.retrieve import analyse
@@ -54,6 +54,10 @@ def test_the_judge_answers_with_its_most_likely_candidate_at_its_threshold():
     assert judge.best(rows, [0.9, 0.2, 0.1], spans) == 1, "margin 8 over 3: the scorer's second, below its threshold"
     assert judge.best(rows[:1], [0.9], spans[:1]) is None, "the scorer's sure first, its margin 3: refused"
     assert Judge(_on_margin(), threshold=0.95).best(rows, [0.9, 0.2, 0.1], spans) is None
+    confirming = Judge(_on_margin(), threshold=0.95, confirm=0.6)
+    assert confirming.best(rows, [0.9, 0.2, 0.1], spans, trusted=True) == 1, "the scorer trusts its first: 0.6 will do"
+    assert confirming.best(rows, [0.9, 0.2, 0.1], spans, trusted=False) is None
+    assert (confirming.bar(True), confirming.bar(False), judge.bar(True)) == (0.6, 0.95, 0.6)
     assert judge.best(np.zeros((0, len(FEATURES))), [], []) is None
 
 
@@ -78,6 +82,12 @@ def test_the_reader_asks_the_judge_about_the_scorers_first_few():
     reader.judge = Judge(_on_margin(cut=50.0), 0.6)
     assert reader._first(analyse("How many?"), found, [(i, chances[i]) for i in range(4)], chances, {}) is None, \
         "the scorer's first is refused when the judge doubts it"
+    reader.judge = Judge(_on_margin(cut=50.0, low=-0.5), threshold=0.6, confirm=0.3)  # every chance 0.378
+    assert reader._first(analyse("How many?"), found, [(i, chances[i]) for i in range(4)], chances, {}) == 0, \
+        "confirmed: the scorer trusts its first (0.9)"
+    low = np.array([0.4, 0.3, 0.2, 0.1])
+    assert reader._first(analyse("How many?"), found, [(i, low[i]) for i in range(4)], low, {}) is None, \
+        "the scorer does not trust its first (0.4 < 0.43): the judge needs 0.6"
 
 
 def _read(chance, margin, right):
@@ -89,32 +99,38 @@ def test_the_fit_tallies_the_judges_choice_against_the_scorers():
                  Question(False, (_read(0.5, 8.0, False),)),
                  Question(True, ())]
     chances = [np.array([0.2, 0.7]), np.array([0.4]), np.zeros(0)]
-    assert judged(chances, 0.5) == [1, None, None]
+    assert judged(questions, chances, Bars(0.5, 0.5, 0.43)) == [1, None, None]
+    assert judged(questions, chances, Bars(0.8, 0.3, 0.43)) == [1, 0, None], "both firsts are trusted: 0.3 will do"
+    assert judged(questions, chances, Bars(0.8, 0.3, 0.95)) == [None, None, None]
     assert alone(questions, 0.43) == [0, 0, None]
-    assert tally(questions, judged(chances, 0.5)) == {"right": 1, "wrong": 0, "refused": 1, "null_refused": 1,
+    assert tally(questions, judged(questions, chances, Bars(0.5, 0.5, 0.43))) == {"right": 1, "wrong": 0, "refused": 1, "null_refused": 1,
                                                       "null_answered": 0}
     assert tally(questions, alone(questions, 0.43)) == {"right": 0, "wrong": 1, "refused": 1, "null_refused": 0,
                                                         "null_answered": 1}
 
 
-def test_the_threshold_weighs_both_rates_and_never_does_worse_than_the_scorer_on_the_corpus():
+def test_the_bars_weigh_both_rates_and_never_do_worse_than_the_scorer():
     right, wrong, near = _read(0.5, 9.0, True), _read(0.5, 9.0, False), _read(0.2, 9.0, False)
-    corpus = GoldSet("corpus", [Question(True, (right,)), Question(True, (right,)), Question(True, (wrong,)),
-                                Question(False, (near,)), Question(False, (near,))], False)
-    seeds = GoldSet("seeds", [Question(False, (_read(0.2, 9.0, False),))], True)
-    # the scorer alone (threshold 0.43): 2 right, 1 wrong, both near-misses refused (two rates: 2/3 + 1)
-    chances = [[np.array([0.7]), np.array([0.45]), np.array([0.4]), np.array([0.3]), np.array([0.5])],
-               [np.array([0.99])]]
-    # at 0.41 to 0.45 the judge answers one right and refuses the wrong one, but a near-miss is answered (0.5);
-    # above 0.5 it answers only one right (1/3 + 1 < 2/3 + 1); nothing keeps both right answers without the errors
-    assert choose_threshold([corpus, seeds], chances, 0.43) == 1.0, "no threshold is as good on all three counts"
-    chances[0][4] = np.array([0.2])
-    assert choose_threshold([corpus, seeds], chances, 0.43) == 0.41, \
-        "2 right, none wrong, both refused: the lowest such threshold; the seeds' sure near-miss does not count"
+    unsure = _read(0.3, 9.0, True)
+    corpus = GoldSet("corpus", [Question(True, (right,)), Question(True, (unsure,)), Question(True, (wrong,)),
+                                Question(False, (near,))], False)
+    # the scorer alone (0.43): 1 right, 1 wrong, 1 refused, the near-miss refused
+    chances = [[np.array([0.3]), np.array([0.7]), np.array([0.2]), np.array([0.5])]]
+    # the judge confirms the scorer's right answer at 0.3 and refuses its wrong one below 0.2; on its own it answers
+    # the unsure right one at 0.7 and must stay above 0.5, the near-miss
+    bars = choose_bars([corpus], chances, 0.43)
+    assert (bars.threshold, bars.confirm) == (0.7, 0.3), "2 right, none wrong, the near-miss refused"
+    assert tally(corpus.questions, judged(corpus.questions, chances[0], bars)) == {
+        "right": 2, "wrong": 0, "refused": 1, "null_refused": 1, "null_answered": 0}
+    seeds = GoldSet("seeds", [Question(True, (right,)), Question(True, (right,))], True)
+    assert choose_bars([corpus, seeds], chances + [[np.array([0.25]), np.array([0.1])]], 0.43).confirm == 0.1, \
+        "the seeds' two right answers (the scorer answers both) need the judge to confirm at 0.1"
+    assert choose_bars([corpus], [[np.array([0.3]), np.array([0.7]), np.array([0.2]), np.array([0.99])]],
+                       0.43).threshold == 1.0, "no bar keeps the near-miss refused and the right answer: never answer"
     assert two_rates({"right": 2, "wrong": 0, "refused": 1, "null_refused": 2, "null_answered": 0}) == \
         pytest.approx(2 / 3 + 1)
-    assert merged([corpus], [[0, None, None, None, 0]]) == {"right": 1, "wrong": 0, "refused": 2, "null_refused": 1,
-                                                            "null_answered": 1}
+    assert merged([corpus], [[0, None, None, 0]]) == {"right": 1, "wrong": 0, "refused": 2, "null_refused": 0,
+                                                      "null_answered": 1}
 
 
 def test_the_trees_learn_from_both_models_out_of_fold():
@@ -136,6 +152,12 @@ def test_the_trees_learn_from_both_models_out_of_fold():
 
 def test_the_setting_names_the_judge_and_the_bundled_one_goes_with_the_bundled_scorer(tmp_path):
     scorer = load_scorer("default")
+    assert Settings().reader_judge == "default", "on by default (docs/answers.md, Session 21)"
+    bundled = json.loads(DEFAULT_FILE.read_text(encoding="utf-8"))
+    shipped = load_judge("default", scorer)
+    assert (shipped.threshold, shipped.confirm, shipped.depth) == (bundled["threshold"], bundled["confirm"], DEPTH)
+    assert shipped.confirm < shipped.threshold, "confirming the scorer takes less than overruling it"
+    assert load_judge("on", scorer).threshold == shipped.threshold
     assert load_judge("off", scorer) is None
     assert load_judge("on", None) is None
     assert load_judge("on", load_scorer("session10")) is None, "fitted with another scorer"
