@@ -76,6 +76,16 @@ def test_the_shipped_extractor_reads_the_asked_figure_date_or_place(assistant):
     # "When did Shield AI announce the raise?" reads the amount raised.
 
 
+def test_a_question_longer_than_the_input_is_cut_not_refused(assistant):
+    extractor = assistant._reader.extractor
+    troops = "The US has about 2,500 troops in Iraq and 900 in Syria, officials said on Tuesday."
+    asked = "troops " * 285 + "Iraq?"  # 287 word pieces: no room for the sentence in 192
+    found = extractor.best(asked, troops)
+    assert found is not None and 0 <= found.start < found.end <= len(troops)
+    graph = extractor._graph
+    assert graph.question(asked) == "troops " * 95 + "troops" and graph.question(QUESTION) == QUESTION
+
+
 def test_the_extractor_is_a_setting(seed_settings):
     assistant = Assistant.open(settings=replace(seed_settings, reader_spans="off"))
     assert assistant._reader.extractor is None
