@@ -22,10 +22,10 @@ from .answer.claims import is_yes_no, split_claims
 from .answer.conversation import rewrite
 from .answer.entities import EntityReader
 from .answer.confidence import load_confidence
-from .answer.judge import load_judge
 from .answer.cross import load_cross_encoder
 from .answer.encoder import load_reader_encoder
 from .answer.extractor import load_span_extractor
+from .answer.judge import load_judge
 from .answer.scorer import load_scorer
 from .answer.verdicts import load_verdicts
 from .events import Event, final_answer

@@ -82,7 +82,8 @@ def judge_rows(rows: np.ndarray, chances: Sequence[float], margins: Sequence[flo
     (margin and null None) reads them as missing."""
     read = [[log_odds(c), math.nan if m is None else m, math.nan if n is None else n, rank]
             for rank, (c, m, n) in enumerate(zip(chances, margins, nulls), 1)]
-    return np.hstack([np.asarray(rows, dtype=np.float64), np.array(read, dtype=np.float64).reshape(len(rows), len(READ))])
+    read = np.array(read, dtype=np.float64).reshape(len(rows), len(READ))
+    return np.hstack([np.asarray(rows, dtype=np.float64), read])
 
 
 def load_judge(setting: str, scorer: SentenceScorer | None) -> Judge | None:

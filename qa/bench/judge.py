@@ -71,11 +71,6 @@ def fit_trees(questions: list[Question], names: tuple[str, ...]):
     return HistGradientBoostingClassifier(**PARAMS).fit(x, y)
 
 
-def chances_of(model, questions: list[Question], names: tuple[str, ...]) -> list[np.ndarray]:
-    """The judge's chance for each read candidate of each question."""
-    return [model.predict_proba(rows_of(q, names))[:, 1] if q.reads else np.zeros(0) for q in questions]
-
-
 def out_of_fold(questions: list[Question], names: tuple[str, ...]) -> list[np.ndarray]:
     """Each question's chances from the trees fitted on the other half (split by source article)."""
     out: list[np.ndarray] = [np.zeros(0)] * len(questions)
@@ -226,7 +221,8 @@ def fit(index_dir: Path, out: Path, gold: list[Path], seeds: list[Path], extract
         chances.append(oof[start:start + len(s.questions)])
         start += len(s.questions)
     bars = choose_bars(sets, chances, scorer.threshold)
-    summary = {"threshold": bars.threshold, "confirm": bars.confirm, "depth": DEPTH, "fitted_on": [s.name for s in sets],
+    summary = {"threshold": bars.threshold, "confirm": bars.confirm, "depth": DEPTH,
+               "fitted_on": [s.name for s in sets],
                "extractor": str(extractor or "default"), "scorer_threshold": scorer.threshold, "params": PARAMS,
                "out_of_fold": {s.name: tally(s.questions, judged(s.questions, c, bars)) for s, c in zip(sets, chances)},
                "scorer alone": {s.name: tally(s.questions, alone(s.questions, scorer.threshold)) for s in sets},

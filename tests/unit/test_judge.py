@@ -103,8 +103,8 @@ def test_the_fit_tallies_the_judges_choice_against_the_scorers():
     assert judged(questions, chances, Bars(0.8, 0.3, 0.43)) == [1, 0, None], "both firsts are trusted: 0.3 will do"
     assert judged(questions, chances, Bars(0.8, 0.3, 0.95)) == [None, None, None]
     assert alone(questions, 0.43) == [0, 0, None]
-    assert tally(questions, judged(questions, chances, Bars(0.5, 0.5, 0.43))) == {"right": 1, "wrong": 0, "refused": 1, "null_refused": 1,
-                                                      "null_answered": 0}
+    assert tally(questions, judged(questions, chances, Bars(0.5, 0.5, 0.43))) == {
+        "right": 1, "wrong": 0, "refused": 1, "null_refused": 1, "null_answered": 0}
     assert tally(questions, alone(questions, 0.43)) == {"right": 0, "wrong": 1, "refused": 1, "null_refused": 0,
                                                         "null_answered": 1}
 
