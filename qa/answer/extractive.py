@@ -4,7 +4,9 @@ else by the hand-set weights of qa/answer/policy.py."""
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Sequence
 
@@ -79,6 +81,10 @@ class ExtractiveReader:
         self.verdicts = verdicts
         self.entity_reader = entities or EntityReader("off")
         self._vectors: OrderedDict[tuple, np.ndarray] = OrderedDict()
+        self._vectors_lock = threading.Lock()
+        # The reader encoder's pass over the shortlist runs beside spaCy's (ONNX Runtime lets go of the GIL): about
+        # 20 ms of ask's time on the corpus (docs/answers.md, Speed).
+        self._beside = ThreadPoolExecutor(2, thread_name_prefix="reader-encoder") if encoder is not None else None
 
     def read(self, question: str, query: Query, vector: np.ndarray, passages: Sequence[Passage],
              idf: dict, facets: Sequence[Facet] = ()) -> Reading:
@@ -158,12 +164,13 @@ class ExtractiveReader:
         """The shortlisted sentences scored by hand, with their entities and the learned scorer's features."""
         found = shortlist(query, candidates(passages), self.policy.shortlist)
         scored = score(query, vector, found, self.sentence_vectors(found), self.policy)
+        tuned = self._beside.submit(self.tuned_cosines, query.text, scored) if self._beside is not None else None
         entities = self.entity_reader.entities([s.text for s in scored])
         ranks = {p.id: rank for rank, p in reversed(list(enumerate(passages, 1)))}
         spans = self.scorer.spans if self.scorer is not None else None
         cross = self.cross.scores(query.text, [s.text for s in scored]) if self.cross is not None and scored else None
-        return Candidates(scored, entities, rows(query, scored, entities, ranks, idf, spans,
-                                                 self.tuned_cosines(query.text, scored), cross))
+        cosines = tuned.result() if tuned is not None else self.tuned_cosines(query.text, scored)
+        return Candidates(scored, entities, rows(query, scored, entities, ranks, idf, spans, cosines, cross))
 
     def tuned_cosines(self, question: str, scored: Sequence[Scored]) -> np.ndarray | None:
         """The reader encoder's cosine between the question and each candidate (None without the encoder)."""
@@ -234,15 +241,17 @@ class ExtractiveReader:
         embedder)."""
         embedder = embedder or self.embedder
         keys = [(s.passage.article_id, s.start, s.end, id(embedder)) for s in found]
-        missing = [i for i, key in enumerate(keys) if key not in self._vectors]
+        vectors = {key: self._vectors.get(key) for key in keys}  # read once: another thread may evict meanwhile
         # One at a time: no padding is computed, and an int8 encoder, whose dynamic quantisation scales each batch
         # as a whole, gives a sentence the same vector whatever was asked before; a run-on "sentence" (a list, a
         # table) is judged by its first SENTENCE_CHARS characters.
-        for i in missing:
-            self._vectors[keys[i]] = embedder.embed([found[i].text[:SENTENCE_CHARS]])[0]
-        while len(self._vectors) > CACHE_SIZE:
-            self._vectors.popitem(last=False)
-        return np.stack([self._vectors[key] for key in keys]) if keys else np.zeros((0, 1), np.float32)
+        new = {key: embedder.embed([s.text[:SENTENCE_CHARS]])[0] for key, s in zip(keys, found) if vectors[key] is None}
+        vectors.update(new)
+        with self._vectors_lock:
+            self._vectors.update(new)
+            while len(self._vectors) > CACHE_SIZE:
+                self._vectors.popitem(last=False)
+        return np.stack([vectors[key] for key in keys]) if keys else np.zeros((0, 1), np.float32)
 
 
 def answering_spans(query: Query, texts: Sequence[str], entities: Sequence[tuple[Entity, ...]], chance: np.ndarray,
