@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .reader import DATA, collected, fold, gold_rows, short_correct, widened
+from .reader import DATA, OUTCOMES, collected, fold, gold_rows, short_correct, widened
 
 WEIGHTS = tuple(round(w, 2) for w in np.arange(0.0, 1.01, 0.05))
 THRESHOLDS = tuple(round(t, 3) for t in np.arange(-3.0, 1.51, 0.125))
@@ -77,9 +77,15 @@ def read_questions(data: list[dict], scorer, extractor, depth: int | None = None
 
 def tally(questions: list[Question], confidence) -> dict:
     """Right / wrong / refused answerable questions and refused near-misses under a calibration."""
-    out = {"right": 0, "wrong": 0, "refused": 0, "null_refused": 0, "null_answered": 0}
-    for q in questions:
-        best = confidence.best([r.chance for r in q.reads], [r.margin for r in q.reads])
+    return counted(questions, [confidence.best([r.chance for r in q.reads], [r.margin for r in q.reads])
+                               for q in questions])
+
+
+def counted(questions: list[Question], choices: list[int | None]) -> dict:
+    """Right / wrong / refused answerable questions and refused / answered unanswerable ones, given the candidate
+    each question answers with (None: refused); qa/bench/reader.py's OUTCOMES."""
+    out = dict.fromkeys(OUTCOMES, 0)
+    for q, best in zip(questions, choices):
         if q.answerable:
             out["refused" if best is None else "right" if q.reads[best].right else "wrong"] += 1
         else:

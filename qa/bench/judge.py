@@ -23,15 +23,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .confidence import Question, read_questions
-from .reader import DATA, collected, gold_rows
+from .confidence import Question, counted, read_questions
+from .reader import DATA, collected, gold_rows, score_of
 
 PARAMS = {"max_iter": 100, "learning_rate": 0.05, "max_leaf_nodes": 7, "min_samples_leaf": 20,
           "l2_regularization": 1.0, "early_stopping": False, "random_state": 0}
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.06, 0.951, 0.02))
 GOLD = (DATA / "corpus_dev3.jsonl", DATA / "corpus_nearmiss.jsonl")
 SEEDS = (DATA / "gold_seeds.jsonl", DATA / "seeds_dev.jsonl")
-OUTCOMES = ("right", "wrong", "refused", "null_refused", "null_answered")
 
 
 @dataclass(frozen=True)
@@ -82,18 +81,6 @@ def out_of_fold(questions: list[Question], names: tuple[str, ...]) -> list[np.nd
     return out
 
 
-def tally(questions: list[Question], choices: list[int | None]) -> dict:
-    """Right / wrong / refused answerable questions and refused / answered unanswerable ones, given the candidate
-    each question answers with (None: refused)."""
-    out = dict.fromkeys(OUTCOMES, 0)
-    for q, best in zip(questions, choices):
-        if q.answerable:
-            out["refused" if best is None else "right" if q.reads[best].right else "wrong"] += 1
-        else:
-            out["null_refused" if best is None else "null_answered"] += 1
-    return out
-
-
 @dataclass(frozen=True)
 class Bars:
     """The judge's two thresholds and the scorer's: the chance the judge's best candidate needs on its own
@@ -120,28 +107,16 @@ def alone(questions: list[Question], threshold: float) -> list[int | None]:
 
 
 def merged(sets: list[GoldSet], choices: list[list[int | None]]) -> dict:
-    """The tallies of several sets added up (choices: each set's, in its question order)."""
-    out = dict.fromkeys(OUTCOMES, 0)
-    for s, chosen in zip(sets, choices):
-        for key, value in tally(s.questions, chosen).items():
-            out[key] += value
-    return out
-
-
-def two_rates(counts: dict) -> float:
-    """The share of answerable questions answered right plus the share of unanswerable ones refused: the two rates
-    the targets are set on, weighed alike (as the sentence scorer's threshold is chosen)."""
-    answerable = counts["right"] + counts["wrong"] + counts["refused"]
-    unanswerable = counts["null_refused"] + counts["null_answered"]
-    return (counts["right"] / answerable if answerable else 0.0) + (
-        counts["null_refused"] / unanswerable if unanswerable else 0.0)
+    """The tallies of several sets together (choices: each set's, in its question order)."""
+    return counted([q for s in sets for q in s.questions], [c for chosen in choices for c in chosen])
 
 
 def choose_bars(sets: list[GoldSet], chances: list[list[np.ndarray]], scorer_threshold: float) -> Bars:
-    """The bars with the highest two_rates over the corpus sets among those that, there, give at least as many right
-    answers, no more wrong ones and answer no more unanswerable questions than the scorer alone, and on the seed sets
-    (a hundred questions on two articles, which the scorer was fitted on) score two_rates no lower than it (of two
-    that tie, the one with fewer errors, then the higher bars); Bars(1, 1) (never answer) when none does."""
+    """The bars with the highest right rate plus unanswerable refused rate (qa/bench/reader.py's score_of) over the
+    corpus sets among those that, there, give at least as many right answers, no more wrong ones and answer no more
+    unanswerable questions than the scorer alone, and on the seed sets (a hundred questions on two articles, which the
+    scorer was fitted on) score no lower than it (of two that tie, the one with fewer errors, then the higher bars);
+    Bars(1, 1) (never answer) when none does."""
     def counts(bars: Bars | None, seeds: bool) -> dict:
         part = [(s, c) for s, c in zip(sets, chances) if s.seeds == seeds]
         return merged([s for s, _ in part], [alone(s.questions, scorer_threshold) if bars is None
@@ -156,9 +131,9 @@ def choose_bars(sets: list[GoldSet], chances: list[list[np.ndarray]], scorer_thr
             if corpus["right"] < ceiling["right"] or corpus["wrong"] > ceiling["wrong"] \
                     or corpus["null_answered"] > ceiling["null_answered"]:
                 continue
-            if any(s.seeds for s in sets) and two_rates(counts(bars, True)) < two_rates(seeds_alone) - 1e-9:
+            if any(s.seeds for s in sets) and score_of(counts(bars, True)) < score_of(seeds_alone) - 1e-9:
                 continue
-            mine = (round(two_rates(corpus), 9), -corpus["wrong"] - corpus["null_answered"], threshold, confirm)
+            mine = (round(score_of(corpus), 9), -corpus["wrong"] - corpus["null_answered"], threshold, confirm)
             if key is None or mine > key:
                 best, key = bars, mine
     return best
@@ -224,8 +199,9 @@ def fit(index_dir: Path, out: Path, gold: list[Path], seeds: list[Path], extract
     summary = {"threshold": bars.threshold, "confirm": bars.confirm, "depth": DEPTH,
                "fitted_on": [s.name for s in sets],
                "extractor": str(extractor or "default"), "scorer_threshold": scorer.threshold, "params": PARAMS,
-               "out_of_fold": {s.name: tally(s.questions, judged(s.questions, c, bars)) for s, c in zip(sets, chances)},
-               "scorer alone": {s.name: tally(s.questions, alone(s.questions, scorer.threshold)) for s in sets},
+               "out_of_fold": {s.name: counted(s.questions, judged(s.questions, c, bars))
+                               for s, c in zip(sets, chances)},
+               "scorer alone": {s.name: counted(s.questions, alone(s.questions, scorer.threshold)) for s in sets},
                "curve, one threshold": {str(t): merged([s for s in sets if not s.seeds],
                                                        [judged(s.questions, c, Bars(t, t, scorer.threshold))
                                                         for s, c in zip(sets, chances) if not s.seeds])

@@ -19,7 +19,7 @@ from qa.answer.scorer import load_scorer
 from qa.bench.confidence import Question, Read, fit, tally
 from qa.errors import ModelFileMissing
 from qa.retrieve import analyse
-from tests.fakes import WordCountEmbedder
+from tests.fakes import GivenSpans, WordCountEmbedder
 
 CALIBRATION = Confidence(weight=0.3, centre=8.0, threshold=0.0, floor=0.0)
 
@@ -148,7 +148,7 @@ def test_the_fit_reads_each_questions_first_candidates_as_ask_does():
                      "url": "https://example.com/shield"}, "query": analyse("How much did Shield AI raise?"),
              "x": np.zeros((4, 3)), "texts": texts, "entities": entities}]
     scorer = SimpleNamespace(spans=None, probabilities=lambda x: np.array([0.5, 0.9, 0.3, 0.7]))
-    extractor = _Margins({texts[0]: Span(17, 29, 9.0, null=1.0), texts[2]: Span(16, 19, 3.0, null=5.0),
+    extractor = GivenSpans({texts[0]: Span(17, 29, 9.0, null=1.0), texts[2]: Span(16, 19, 3.0, null=5.0),
                           texts[3]: Span(22, 34, 8.0, null=0.0)})
     [question] = read_questions(data, scorer, extractor)
     # the headline (under five words) is no candidate; the scorer's order, cut at RERANK: Anduril's sentence (0.7),
@@ -158,16 +158,5 @@ def test_the_fit_reads_each_questions_first_candidates_as_ask_does():
     assert question.reads[0].features == tuple(widened(np.zeros((1, 3)))[0]), "the scorer's features, widened"
     assert question.answerable and question.side == fold(data[0]["row"]), "split by the source article"
     assert extractor.asked == [texts[3], texts[0]]
-    [deeper] = read_questions(data, scorer, _Margins(extractor.spans), depth=3)
+    [deeper] = read_questions(data, scorer, GivenSpans(extractor.spans), depth=3)
     assert [r.chance for r in deeper.reads] == [0.7, 0.5, 0.3], "the judge reads three"
-
-
-class _Margins:
-    """A span extractor whose best span is given per sentence."""
-
-    def __init__(self, spans):
-        self.spans, self.asked = spans, []
-
-    def best(self, question, text):
-        self.asked.append(text)
-        return self.spans[text]

@@ -18,12 +18,13 @@ from qa.answer.features import FEATURES
 from qa.answer.judge import DEFAULT_FILE, DEPTH, JUDGE_FEATURES, READ, Judge, judge_rows, load_judge
 from qa.answer.scorer import Columns, load_scorer
 from qa.bench.confidence import Question, Read
-from qa.bench.judge import (Bars, GoldSet, alone, choose_bars, fit_trees, judged, merged, out_of_fold, rows_of, tally,
-                            two_rates)
+from qa.bench.confidence import counted
+from qa.bench.judge import Bars, GoldSet, alone, choose_bars, fit_trees, judged, merged, out_of_fold, rows_of
+from qa.bench.reader import score_of
 from qa.errors import ModelFileMissing
 from qa.retrieve import analyse
 from qa.retrieve.trees import TreeEnsemble, export
-from tests.fakes import WordCountEmbedder
+from tests.fakes import GivenSpans, WordCountEmbedder
 
 MARGIN = JUDGE_FEATURES.index("margin")
 
@@ -61,18 +62,9 @@ def test_the_judge_answers_with_its_most_likely_candidate_at_its_threshold():
     assert judge.best(np.zeros((0, len(FEATURES))), [], []) is None
 
 
-class _Extractor:
-    def __init__(self, spans):
-        self.spans, self.asked = spans, []
-
-    def best(self, question, text):
-        self.asked.append(text)
-        return self.spans[text]
-
-
 def test_the_reader_asks_the_judge_about_the_scorers_first_few():
     texts = ["first sentence", "second sentence", "third sentence", "fourth sentence"]
-    extractor = _Extractor({t: Span(0, 4, m, null=0.0) for t, m in zip(texts, (1.0, 2.0, 9.0, 20.0))})
+    extractor = GivenSpans({t: Span(0, 4, m, null=0.0) for t, m in zip(texts, (1.0, 2.0, 9.0, 20.0))})
     reader = ExtractiveReader(WordCountEmbedder(), scorer=SimpleNamespace(threshold=0.43), extractor=extractor,
                               judge=Judge(_on_margin(), 0.6))
     found = SimpleNamespace(scored=[SimpleNamespace(text=t) for t in texts], rows=np.zeros((4, len(FEATURES))))
@@ -103,9 +95,9 @@ def test_the_fit_tallies_the_judges_choice_against_the_scorers():
     assert judged(questions, chances, Bars(0.8, 0.3, 0.43)) == [1, 0, None], "both firsts are trusted: 0.3 will do"
     assert judged(questions, chances, Bars(0.8, 0.3, 0.95)) == [None, None, None]
     assert alone(questions, 0.43) == [0, 0, None]
-    assert tally(questions, judged(questions, chances, Bars(0.5, 0.5, 0.43))) == {
+    assert counted(questions, judged(questions, chances, Bars(0.5, 0.5, 0.43))) == {
         "right": 1, "wrong": 0, "refused": 1, "null_refused": 1, "null_answered": 0}
-    assert tally(questions, alone(questions, 0.43)) == {"right": 0, "wrong": 1, "refused": 1, "null_refused": 0,
+    assert counted(questions, alone(questions, 0.43)) == {"right": 0, "wrong": 1, "refused": 1, "null_refused": 0,
                                                         "null_answered": 1}
 
 
@@ -120,14 +112,14 @@ def test_the_bars_weigh_both_rates_and_never_do_worse_than_the_scorer():
     # the unsure right one at 0.7 and must stay above 0.5, the near-miss
     bars = choose_bars([corpus], chances, 0.43)
     assert (bars.threshold, bars.confirm) == (0.7, 0.3), "2 right, none wrong, the near-miss refused"
-    assert tally(corpus.questions, judged(corpus.questions, chances[0], bars)) == {
+    assert counted(corpus.questions, judged(corpus.questions, chances[0], bars)) == {
         "right": 2, "wrong": 0, "refused": 1, "null_refused": 1, "null_answered": 0}
     seeds = GoldSet("seeds", [Question(True, (right,)), Question(True, (right,))], True)
     assert choose_bars([corpus, seeds], chances + [[np.array([0.25]), np.array([0.1])]], 0.43).confirm == 0.1, \
         "the seeds' two right answers (the scorer answers both) need the judge to confirm at 0.1"
     assert choose_bars([corpus], [[np.array([0.3]), np.array([0.7]), np.array([0.2]), np.array([0.99])]],
                        0.43).threshold == 1.0, "no bar keeps the near-miss refused and the right answer: never answer"
-    assert two_rates({"right": 2, "wrong": 0, "refused": 1, "null_refused": 2, "null_answered": 0}) == \
+    assert score_of({"right": 2, "wrong": 0, "refused": 1, "null_refused": 2, "null_answered": 0}) == \
         pytest.approx(2 / 3 + 1)
     assert merged([corpus], [[0, None, None, 0]]) == {"right": 1, "wrong": 0, "refused": 2, "null_refused": 0,
                                                       "null_answered": 1}
